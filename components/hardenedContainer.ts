@@ -1,0 +1,104 @@
+// The one way this program runs a container. Each service supplies its facts (image, ports, probe,
+// limits); this helper adds everything every container must have: an in-image healthcheck and a
+// wait for it, restart policy, log rotation, a memory limit, no-new-privileges, ports bound to
+// bindAddress only, labels, and the stack's private network.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceName } from "../config/images.js";
+import type { HostTarget } from "./host.js";
+
+/** What every component gets from the wiring: where it runs and what it joins. */
+export interface StackContext {
+  readonly stack: string;
+  readonly host: HostTarget;
+  readonly bindAddress: string;
+  readonly dataRoot: string;
+  readonly network: docker.Network;
+}
+
+export interface Healthcheck {
+  /** Exec form only: several images (Loki, distroless) have no /bin/sh for CMD-SHELL. */
+  readonly tests: readonly ["CMD", ...string[]];
+  // Go duration strings ("30s", "1m0s"): the provider reads them back in that form, so anything else diffs forever.
+  readonly interval: string;
+  readonly timeout: string;
+  readonly startPeriod: string;
+  readonly retries: number;
+}
+
+export interface ContainerSpec {
+  readonly service: ServiceName;
+  readonly image: string;
+  readonly healthcheck: Healthcheck;
+  /** How long `pulumi up` waits for the first healthy probe. */
+  readonly waitTimeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly ports: readonly { readonly internal: number; readonly external: number }[];
+  readonly command?: readonly string[];
+  readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly mounts?: readonly docker.types.input.ContainerMount[];
+  readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
+  readonly gpus?: string;
+  readonly user?: string;
+}
+
+export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" });
+export const LABEL_PREFIX = "ai-gateway";
+
+// The docker provider stores changes to these but never applies them to a running container
+// (they are neither ForceNew nor handled by its update): replacing is the only way they take effect.
+const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota"];
+
+export const containerName = (stack: string, service: ServiceName) => `ai-gateway-${stack}-${service}`;
+
+export interface HardenedContainer {
+  readonly container: docker.Container;
+  readonly image: docker.RemoteImage;
+}
+
+export function hardenedContainer(
+  ctx: StackContext,
+  spec: ContainerSpec,
+  opts: { readonly parent: pulumi.Resource; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] },
+): HardenedContainer {
+  const image = new docker.RemoteImage(
+    `${spec.service}-image`,
+    // keepLocally: a replaced or rolled-back container should not have to pull its old image again.
+    { name: spec.image, keepLocally: true },
+    { parent: opts.parent },
+  );
+  const container = new docker.Container(
+    spec.service,
+    {
+      name: containerName(ctx.stack, spec.service),
+      image: image.imageId,
+      restart: "unless-stopped",
+      healthcheck: { ...spec.healthcheck, tests: [...spec.healthcheck.tests] },
+      wait: true,
+      waitTimeout: spec.waitTimeoutSeconds,
+      logDriver: "json-file",
+      logOpts: { ...LOG_ROTATION },
+      memory: spec.memoryMb,
+      securityOpts: ["no-new-privileges:true"],
+      ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress, protocol: "tcp" })),
+      labels: [
+        { label: `${LABEL_PREFIX}.stack`, value: ctx.stack },
+        { label: `${LABEL_PREFIX}.service`, value: spec.service },
+      ],
+      // The service name is the DNS alias other containers use on the stack network.
+      networksAdvanced: [{ name: ctx.network.name, aliases: [spec.service] }],
+      ...(spec.command ? { command: [...spec.command] } : {}),
+      ...(spec.envs ? { envs: spec.envs } : {}),
+      ...(spec.mounts ? { mounts: [...spec.mounts] } : {}),
+      ...(spec.uploads ? { uploads: spec.uploads } : {}),
+      ...(spec.gpus ? { gpus: spec.gpus } : {}),
+      ...(spec.user ? { user: spec.user } : {}),
+    },
+    {
+      parent: opts.parent,
+      replaceOnChanges: APPLY_BY_REPLACEMENT,
+      ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+    },
+  );
+  return { container, image };
+}

@@ -1,0 +1,69 @@
+// Where host-level commands run (folders, model pulls). Components ask for a command on "the host"
+// and never learn whether that is this machine or, later, one reached over SSH.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+
+export type HostTarget = { readonly kind: "local" };
+
+export interface HostCommandArgs {
+  readonly create: pulumi.Input<string>;
+  readonly delete?: pulumi.Input<string>;
+  /** A change replaces the command, so its create runs again. */
+  readonly triggers?: pulumi.Input<unknown>[];
+}
+
+export interface HostCommand {
+  readonly resource: pulumi.CustomResource;
+  readonly stdout: pulumi.Output<string>;
+}
+
+/**
+ * Runs an idempotent create/delete pair on the host. Replacement deletes first: the default
+ * create-before-delete order would let the old delete undo what the new create just did.
+ */
+export function hostCommand(host: HostTarget, name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): HostCommand {
+  switch (host.kind) {
+    case "local": {
+      const cmd = new command.local.Command(
+        name,
+        {
+          create: args.create,
+          ...(args.delete !== undefined ? { delete: args.delete } : {}),
+          ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
+          interpreter: ["/bin/sh", "-c"],
+        },
+        { ...opts, deleteBeforeReplace: true },
+      );
+      return { resource: cmd, stdout: cmd.stdout };
+    }
+  }
+}
+
+export interface FolderSpec {
+  readonly path: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: string;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Shell text that creates a folder with the owner an image needs; safe to run again and again. */
+export function folderCreateScript(f: FolderSpec): string {
+  const dir = shellQuote(f.path);
+  const install = `install -d -m ${f.mode} -o ${f.uid} -g ${f.gid} ${dir}`;
+  // Not root: try passwordless sudo, and if that is not allowed say exactly what to run once by hand.
+  return [
+    `if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`,
+    `$SUDO ${install} || { echo "ai-gateway: cannot create ${f.path} owned by ${f.uid}:${f.gid} as $(id -un); run once: sudo ${install}" >&2; exit 1; }`,
+  ].join("\n");
+}
+
+/** Removes the folder only when it is empty: destroying or replacing the stack never deletes data. */
+export function folderDeleteScript(f: FolderSpec): string {
+  return [`if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`, `$SUDO rmdir ${shellQuote(f.path)} 2>/dev/null || true`].join("\n");
+}
+
+export function hostFolder(host: HostTarget, name: string, folder: FolderSpec, opts: pulumi.CustomResourceOptions): HostCommand {
+  return hostCommand(host, name, { create: folderCreateScript(folder), delete: folderDeleteScript(folder) }, opts);
+}

@@ -1,0 +1,335 @@
+// Pure validation: raw stack config (strings, as the Pulumi engine hands them over) in, a frozen
+// StackConfig out. Every problem names its key, says what is wrong and gives the fix; all problems
+// are reported at once so a user fixes the file in one pass.
+import { isIP } from "node:net";
+import { posix } from "node:path";
+import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, SERVICES, imageRefProblem, type ServiceName } from "./images.js";
+import { DEFAULTS, type GpuSelection, type KvCacheType, type OllamaSettings, type Route, type StackConfig } from "./schema.js";
+
+export const PROJECT = "ai-gateway";
+
+/** Top-level keys of the contract. Anything else under the project namespace is a typo. */
+export const CONFIG_KEYS = [
+  "openaiApiKey",
+  "bindAddress",
+  "dataRoot",
+  "ollama",
+  "cloudModels",
+  "routes",
+  "images",
+  "memoryLimitsMb",
+] as const;
+
+export interface RawConfig {
+  readonly stack: string;
+  /** Project keys without the `ai-gateway:` prefix. Objects and lists arrive as JSON text. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Bare keys whose value was stored with `--secret`. */
+  readonly secretKeys: ReadonlySet<string>;
+}
+
+export interface ConfigProblem {
+  readonly key: string;
+  readonly problem: string;
+  readonly fix: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Stack configuration is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed.\n` +
+        problems.map((p) => `  - ${PROJECT}:${p.key}: ${p.problem}. Fix: ${p.fix}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const OLLAMA_KEYS = ["gpus", "models", "keepAlive", "numParallel", "maxLoadedModels", "flashAttention", "kvCacheType", "contextLength"] as const;
+const ROUTE_KEYS = ["model", "fallbacks", "timeoutSeconds"] as const;
+const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
+
+// Ollama model names: optional registry/namespace path, name, optional tag. Kept strict because tags
+// are passed to `ollama pull` on the host.
+const OLLAMA_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*(:[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+const CLOUD_MODEL = /^openai\/[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+// Go duration ("30m", "1h30m", "-1s") or a plain number of seconds ("-1" keeps models loaded forever).
+const KEEP_ALIVE = /^(-?\d+|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
+// dataRoot ends up in host commands and bind mounts: no spaces, quotes or shell metacharacters.
+const SAFE_PATH = /^\/[A-Za-z0-9._\/-]*$/;
+
+const quote = (v: unknown) => JSON.stringify(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class Collector {
+  readonly problems: ConfigProblem[] = [];
+  add(key: string, problem: string, fix: string): void {
+    this.problems.push({ key, problem, fix });
+  }
+  unknownKeys(key: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+    for (const k of Object.keys(obj).sort()) {
+      if (!allowed.includes(k)) {
+        this.add(`${key}.${k}`, `unknown key ${quote(k)} (allowed: ${allowed.join(", ")})`, `remove it or correct the spelling`);
+      }
+    }
+  }
+}
+
+function parseStructured(c: Collector, key: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    c.add(key, `expected a structured value but got the plain string ${quote(text)}`, `write it as a YAML mapping or list in Pulumi.<stack>.yaml, or use \`pulumi config set --path\``);
+    return null;
+  }
+}
+
+function intIn(c: Collector, key: string, v: unknown, min: number, max: number, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    c.add(key, `${quote(v)} is not a whole number from ${min} to ${max}`, `pulumi config set --path ${key} ${fallback}`);
+    return fallback;
+  }
+  return n;
+}
+
+function bool(c: Collector, key: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "false") return v === "true";
+  c.add(key, `${quote(v)} is not true or false`, `pulumi config set --path ${key} ${fallback}`);
+  return fallback;
+}
+
+function stringList(c: Collector, key: string, v: unknown, pattern: RegExp, what: string, example: string): string[] | undefined {
+  if (!Array.isArray(v)) {
+    c.add(key, `expected a list of ${what}, got ${quote(v)}`, `set it as a YAML list, e.g. [${quote(example)}]`);
+    return undefined;
+  }
+  const out: string[] = [];
+  v.forEach((item, i) => {
+    if (typeof item !== "string" || !pattern.test(item)) {
+      c.add(`${key}[${i}]`, `${quote(item)} is not a valid ${what}`, `use a value like ${quote(example)}`);
+    } else if (out.includes(item)) {
+      c.add(`${key}[${i}]`, `${quote(item)} is listed twice`, `remove the duplicate`);
+    } else {
+      out.push(item);
+    }
+  });
+  return out;
+}
+
+function parseGpus(c: Collector, v: unknown): GpuSelection {
+  const key = "ollama.gpus";
+  if (v === undefined) return { kind: "all" };
+  if (v === "all") return { kind: "all" };
+  if (v === "none") return { kind: "none" };
+  if (typeof v === "string") {
+    const m = v.match(/^device=([A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*)$/);
+    if (m?.[1]) return { kind: "devices", ids: m[1].split(",") };
+  }
+  c.add(key, `${quote(v)} is not "all", "none" or "device=<id>[,<id>...]"`, `pulumi config set --path ollama.gpus all (or "none" for a CPU-only stack, or "device=0,1")`);
+  return { kind: "none" };
+}
+
+function validateOllama(c: Collector, raw: unknown): OllamaSettings {
+  const d = DEFAULTS.ollama;
+  const o: Record<string, unknown> = isPlainObject(raw) ? raw : {};
+  if (raw !== undefined && raw !== null && !isPlainObject(raw)) {
+    c.add("ollama", `expected a mapping, got ${quote(raw)}`, `set it as a YAML mapping with keys ${OLLAMA_KEYS.join(", ")}`);
+  }
+  c.unknownKeys("ollama", o, OLLAMA_KEYS);
+  const models =
+    o["models"] === undefined
+      ? [...d.models]
+      : stringList(c, "ollama.models", o["models"], OLLAMA_TAG, "Ollama model tag", "qwen2.5-coder:7b") ?? [];
+  if (o["models"] !== undefined && Array.isArray(o["models"]) && o["models"].length === 0) {
+    c.add("ollama.models", "the list is empty, so no route has a local model", `list at least one tag, e.g. ["llama3.1:8b"]`);
+  }
+  const keepAliveRaw = o["keepAlive"] ?? d.keepAlive;
+  let keepAlive: string = d.keepAlive;
+  if (typeof keepAliveRaw === "number" && Number.isInteger(keepAliveRaw)) keepAlive = String(keepAliveRaw);
+  else if (typeof keepAliveRaw === "string" && KEEP_ALIVE.test(keepAliveRaw)) keepAlive = keepAliveRaw;
+  else c.add("ollama.keepAlive", `${quote(keepAliveRaw)} is not a duration`, `use a Go duration such as "30m" or "24h", or -1 to keep models loaded`);
+  const kv = o["kvCacheType"] ?? d.kvCacheType;
+  let kvCacheType: KvCacheType = d.kvCacheType;
+  if (typeof kv === "string" && (KV_CACHE_TYPES as readonly string[]).includes(kv)) kvCacheType = kv as KvCacheType;
+  else c.add("ollama.kvCacheType", `${quote(kv)} is not one of ${KV_CACHE_TYPES.join(", ")}`, `pulumi config set --path ollama.kvCacheType q8_0`);
+  const flashAttention = bool(c, "ollama.flashAttention", o["flashAttention"], d.flashAttention);
+  if (kvCacheType !== "f16" && !flashAttention) {
+    c.add("ollama.kvCacheType", `${quote(kvCacheType)} needs flash attention, but ollama.flashAttention is false`, `set ollama.kvCacheType to "f16" or ollama.flashAttention to true`);
+  }
+  return {
+    gpus: parseGpus(c, o["gpus"] ?? d.gpus),
+    models,
+    keepAlive,
+    numParallel: intIn(c, "ollama.numParallel", o["numParallel"], 1, 64, d.numParallel),
+    maxLoadedModels: intIn(c, "ollama.maxLoadedModels", o["maxLoadedModels"], 0, 64, d.maxLoadedModels),
+    flashAttention,
+    kvCacheType,
+    contextLength: intIn(c, "ollama.contextLength", o["contextLength"], 512, 1_048_576, d.contextLength),
+  };
+}
+
+function validateRoutes(c: Collector, raw: unknown, models: readonly string[], cloudModels: readonly string[]): Route[] {
+  const table: Record<string, unknown> =
+    raw === undefined ? (DEFAULTS.routes as unknown as Record<string, unknown>) : isPlainObject(raw) ? raw : {};
+  if (raw !== undefined && raw !== null && !isPlainObject(raw)) {
+    c.add("routes", `expected a mapping from route name to {model, fallbacks, timeoutSeconds}, got ${quote(raw)}`, `see README, "Configuration"`);
+  }
+  const routes: Route[] = [];
+  for (const name of Object.keys(table).sort()) {
+    const key = `routes["${name}"]`;
+    const r = table[name];
+    if (!ROUTE_NAME.test(name)) {
+      c.add(key, `${quote(name)} is not a valid route name`, `use letters, digits, ".", "_", "-" and ":", e.g. "task:code"`);
+      continue;
+    }
+    if (cloudModels.includes(name)) {
+      c.add(key, `${quote(name)} is also a cloud model id, so clients could not tell them apart`, `rename the route`);
+      continue;
+    }
+    if (!isPlainObject(r)) {
+      c.add(key, `expected {model, fallbacks, timeoutSeconds}, got ${quote(r)}`, `set model to one of ollama.models`);
+      continue;
+    }
+    c.unknownKeys(key, r, ROUTE_KEYS);
+    const model = r["model"];
+    if (typeof model !== "string" || !models.includes(model)) {
+      c.add(`${key}.model`, `${quote(model)} is not in ollama.models (${models.join(", ") || "empty"})`, `add it to ollama.models so it is pulled, or pick one of those tags`);
+    }
+    const fallbacks: string[] = [];
+    const fb = r["fallbacks"] ?? [];
+    if (!Array.isArray(fb)) {
+      c.add(`${key}.fallbacks`, `expected a list of cloud model ids, got ${quote(fb)}`, `e.g. fallbacks: ["openai/gpt-4o"]`);
+    } else {
+      fb.forEach((f, i) => {
+        if (typeof f !== "string" || !cloudModels.includes(f)) {
+          c.add(`${key}.fallbacks[${i}]`, `${quote(f)} is not in cloudModels (${cloudModels.join(", ") || "empty"})`, `add it to cloudModels or remove it from the route`);
+        } else if (!fallbacks.includes(f)) {
+          fallbacks.push(f);
+        }
+      });
+    }
+    let timeoutSeconds: number = DEFAULTS.routeTimeoutSeconds;
+    const t = r["timeoutSeconds"];
+    if (t !== undefined) {
+      if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
+        c.add(`${key}.timeoutSeconds`, `${quote(t)} is not a positive number of seconds`, `set it to e.g. ${DEFAULTS.routeTimeoutSeconds}, or leave it out for the default`);
+      } else if (t > 3600) {
+        c.add(`${key}.timeoutSeconds`, `${t} s is over an hour, so a hung model would block clients that long`, `use at most 3600`);
+      } else {
+        timeoutSeconds = t;
+      }
+    }
+    routes.push({ name, model: typeof model === "string" ? model : "", fallbacks, timeoutSeconds });
+  }
+  return routes;
+}
+
+function validateServiceMap<T extends string | number>(
+  c: Collector,
+  key: string,
+  raw: unknown,
+  base: Readonly<Record<ServiceName, T>>,
+  check: (service: ServiceName, v: unknown) => { value: T } | { problem: string; fix: string },
+): Record<ServiceName, T> {
+  const out: Record<ServiceName, T> = { ...base };
+  if (raw === undefined) return out;
+  if (!isPlainObject(raw)) {
+    c.add(key, `expected a mapping keyed by service (${SERVICES.join(", ")}), got ${quote(raw)}`, `see README, "Configuration"`);
+    return out;
+  }
+  c.unknownKeys(key, raw, SERVICES);
+  for (const service of SERVICES) {
+    if (raw[service] === undefined) continue;
+    const r = check(service, raw[service]);
+    if ("value" in r) out[service] = r.value;
+    else c.add(`${key}.${service}`, r.problem, r.fix);
+  }
+  return out;
+}
+
+export function validateStackConfig(raw: RawConfig): StackConfig {
+  const c = new Collector();
+  const v = raw.values;
+
+  for (const k of Object.keys(v).sort()) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+      c.add(k, `unknown configuration key (known: ${CONFIG_KEYS.join(", ")})`, `pulumi config rm ${k}, or correct the spelling`);
+    }
+  }
+
+  const apiKey = v["openaiApiKey"];
+  const cloudEnabled = apiKey !== undefined;
+  if (apiKey !== undefined) {
+    // The value itself is never echoed: it may be a real key stored by mistake in plain text.
+    if (!raw.secretKeys.has("openaiApiKey")) {
+      c.add("openaiApiKey", "is stored in plain text in Pulumi.<stack>.yaml", "pulumi config set --secret openaiApiKey <your key>, and rotate the key if the file was ever committed");
+    } else if (apiKey.trim() === "" || /\s/.test(apiKey)) {
+      c.add("openaiApiKey", "is empty or contains whitespace", "pulumi config set --secret openaiApiKey <your key> (or `pulumi config rm openaiApiKey` for a local-only stack)");
+    }
+  }
+
+  const bindAddress = v["bindAddress"] ?? DEFAULTS.bindAddress;
+  if (isIP(bindAddress) === 0) {
+    c.add("bindAddress", `${quote(bindAddress)} is not an IP address`, `pulumi config set bindAddress 127.0.0.1 (or the host's LAN address, or 0.0.0.0 for all interfaces)`);
+  }
+
+  const dataRoot = v["dataRoot"] ?? DEFAULTS.dataRoot;
+  if (!posix.isAbsolute(dataRoot)) {
+    c.add("dataRoot", `${quote(dataRoot)} is not an absolute path`, `pulumi config set dataRoot /data/stack`);
+  } else if (!SAFE_PATH.test(dataRoot) || posix.normalize(dataRoot) !== dataRoot || dataRoot === "/" || dataRoot.endsWith("/")) {
+    c.add("dataRoot", `${quote(dataRoot)} must be a normalised folder below / using only letters, digits, ".", "_", "-" and "/"`, `pulumi config set dataRoot /data/stack`);
+  }
+
+  const ollama = validateOllama(c, parseStructured(c, "ollama", v["ollama"]));
+
+  const cloudRaw = parseStructured(c, "cloudModels", v["cloudModels"]);
+  const cloudModels =
+    cloudRaw === undefined
+      ? [...DEFAULTS.cloudModels]
+      : stringList(c, "cloudModels", cloudRaw, CLOUD_MODEL, `cloud model id of the form "openai/<model>"`, "openai/gpt-4o") ?? [];
+
+  const routes = validateRoutes(c, parseStructured(c, "routes", v["routes"]), ollama.models, cloudModels);
+
+  const images = validateServiceMap<string>(c, "images", parseStructured(c, "images", v["images"]), PINNED_IMAGES, (service, ref) => {
+    if (typeof ref !== "string") return { problem: `expected an image reference string, got ${quote(ref)}`, fix: `e.g. ${quote(PINNED_IMAGES[service])}` };
+    const problem = imageRefProblem(service, ref);
+    return problem
+      ? { problem, fix: service === "litellm" ? `pin a release other than ${COMPROMISED_LITELLM_VERSIONS.join(", ")}, e.g. ${quote(PINNED_IMAGES.litellm)}` : `pin an exact version, e.g. ${quote(PINNED_IMAGES[service])}` }
+      : { value: ref };
+  });
+
+  const memoryLimitsMb = validateServiceMap<number>(c, "memoryLimitsMb", parseStructured(c, "memoryLimitsMb", v["memoryLimitsMb"]), DEFAULTS.memoryLimitsMb, (service, mb) =>
+    typeof mb === "number" && Number.isInteger(mb) && mb >= 256 && mb <= 4_194_304
+      ? { value: mb }
+      : { problem: `${quote(mb)} is not a whole number of MiB from 256 up`, fix: `e.g. memoryLimitsMb: {${service}: ${DEFAULTS.memoryLimitsMb[service]}}` },
+  );
+
+  if (c.problems.length > 0) throw new ConfigError(c.problems);
+
+  // A local-only stack has nothing to fail over to: cloud models and fallbacks are dropped here, once,
+  // so no renderer has to remember it.
+  return deepFreeze({
+    stack: raw.stack,
+    cloudEnabled,
+    bindAddress,
+    dataRoot,
+    ollama,
+    cloudModels: cloudEnabled ? cloudModels : [],
+    routes: cloudEnabled ? routes : routes.map((r) => ({ ...r, fallbacks: [] })),
+    images,
+    memoryLimitsMb,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === "object" && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const value of Object.values(o)) deepFreeze(value);
+  }
+  return o;
+}

@@ -1,0 +1,56 @@
+// npm run render -- --stack dev --out <dir>
+// Writes every file the stack generates, from Pulumi.<stack>.yaml alone: no Pulumi CLI, no Docker,
+// no secrets (they appear as os.environ/... references).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { stackFiles } from "../renderers/stackFiles.js";
+import { rawConfigFromStackFile } from "../config/stackFile.js";
+import { ConfigError, validateStackConfig } from "../config/validate.js";
+
+const usage = `Usage: npm run render -- --stack <name> --out <dir> [--project <dir>]
+
+Renders the config files of stack <name> (read from Pulumi.<name>.yaml) into <dir>,
+so they can be reviewed and diffed in a pull request.`;
+
+function main(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string" },
+      out: { type: "string" },
+      project: { type: "string", default: "." },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.stack || !values.out) {
+    console.error(`render: --stack and --out are required\n\n${usage}`);
+    return 2;
+  }
+  const config = validateStackConfig(rawConfigFromStackFile(resolve(values.project), values.stack));
+  for (const file of stackFiles(config)) {
+    const target = join(values.out, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+    console.log(`wrote ${target}`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`render: ${e.message}`);
+    process.exitCode = 1;
+  } else if (e instanceof Error && String((e as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`render: ${e.message}\n\n${usage}`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}
