@@ -1,0 +1,209 @@
+// The whole program under Pulumi mocks, fed the real dev stack file.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { stackFiles } from "../../renderers/stackFiles.js";
+import { validateStackConfig } from "../../config/validate.js";
+import { isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
+
+const CONTAINER = "docker:index/container:Container";
+const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
+const dev = rawConfigFromStackFile(".", "dev");
+const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
+const withCloud: ProgramConfig = { values: { ...dev.values, openaiApiKey: FAKE_OPENAI_KEY }, secretKeys: ["openaiApiKey"] };
+
+function withOllama(base: ProgramConfig, patch: Record<string, unknown>): ProgramConfig {
+  const ollama = { ...JSON.parse(base.values["ollama"]!), ...patch };
+  return { ...base, values: { ...base.values, ollama: JSON.stringify(ollama) } };
+}
+
+describe("the dev stack under mocks", () => {
+  it("registers the network, both containers, their images, folders and one pull per model", async () => {
+    const run = await runProgram(withCloud);
+    // Guard against a program that registers nothing (or mocks that were never installed).
+    expect(run.resources.length).toBeGreaterThan(8);
+    expect(run.byType(CONTAINER).map((c) => c.name).sort()).toEqual(["litellm", "ollama"]);
+    expect(run.byType("docker:index/network:Network")).toHaveLength(1);
+    expect(run.byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort()).toEqual([
+      "ghcr.io/berriai/litellm:1.100.0",
+      "ollama/ollama:0.32.15",
+    ]);
+    const pulls = run.byType("command:local:Command").filter((c) => c.name.startsWith("model-"));
+    expect(pulls.map((p) => p.name).sort()).toEqual(["model-llama3.2:1b", "model-qwen2.5-coder:1.5b"]);
+  });
+
+  it("gives every container an in-image exec-form healthcheck, restart, wait, log rotation, limits and bound ports", async () => {
+    const run = await runProgram(withCloud);
+    for (const c of run.byType(CONTAINER)) {
+      const i = c.inputs;
+      expect(i.healthcheck.tests[0], c.name).toBe("CMD");
+      expect(i.healthcheck.tests.join(" "), c.name).not.toMatch(/\bcurl\b|\bwget\b/);
+      expect(i.healthcheck.interval).toMatch(/^(\d+h)?(\d+m)?\d+s$/);
+      expect(i.restart).toBe("unless-stopped");
+      expect(i.wait).toBe(true);
+      expect(i.waitTimeout).toBeGreaterThanOrEqual(60);
+      expect(i.logDriver).toBe("json-file");
+      expect(i.logOpts).toMatchObject({ "max-size": expect.any(String), "max-file": expect.any(String) });
+      expect(i.memory).toBeGreaterThan(0);
+      expect(i.securityOpts).toContain("no-new-privileges:true");
+      expect(i.ports.length).toBeGreaterThan(0);
+      for (const p of i.ports) expect(p.ip, `${c.name} port ${p.internal}`).toBe("127.0.0.1");
+      expect(i.labels).toEqual(
+        expect.arrayContaining([
+          { label: "ai-gateway.stack", value: "dev" },
+          { label: "ai-gateway.service", value: c.name },
+        ]),
+      );
+      expect(c.options.replaceOnChanges).toContain("healthcheck");
+      expect(i.name).toBe(`ai-gateway-dev-${c.name}`);
+    }
+  });
+
+  it("binds ports to a configured bindAddress", async () => {
+    const run = await runProgram({ ...withCloud, values: { ...withCloud.values, bindAddress: "10.1.2.3" } });
+    const ports = run.byType(CONTAINER).flatMap((c) => c.inputs.ports);
+    expect(ports.map((p: { ip: string }) => p.ip)).toEqual(ports.map(() => "10.1.2.3"));
+    expect(await promiseOf(pulumi.output(run.outputs["gatewayUrl"] as string))).toBe("http://10.1.2.3:4000");
+  });
+
+  it("no two services publish the same host port", async () => {
+    const run = await runProgram(withCloud);
+    const external = run.byType(CONTAINER).flatMap((c) => c.inputs.ports.map((p: { external: number }) => p.external));
+    expect(new Set(external).size).toBe(external.length);
+  });
+
+  it("gives Ollama the GPUs it asks for, and none with gpus: none", async () => {
+    const none = await runProgram(devConfig);
+    expect(none.one(CONTAINER, "ollama").inputs.gpus).toBeUndefined();
+    const all = await runProgram(withOllama(devConfig, { gpus: "all" }));
+    expect(all.one(CONTAINER, "ollama").inputs.gpus).toBe("all");
+    const some = await runProgram(withOllama(devConfig, { gpus: "device=0,2" }));
+    expect(some.one(CONTAINER, "ollama").inputs.gpus).toBe("device=0,2");
+    expect(some.one(CONTAINER, "litellm").inputs.gpus).toBeUndefined();
+  });
+
+  it("maps every Ollama knob to its OLLAMA_* variable and mounts the data folder", async () => {
+    const run = await runProgram(withCloud);
+    const o = run.one(CONTAINER, "ollama").inputs;
+    expect(o.envs).toEqual([
+      "OLLAMA_KEEP_ALIVE=30m",
+      "OLLAMA_NUM_PARALLEL=1",
+      "OLLAMA_MAX_LOADED_MODELS=2",
+      "OLLAMA_FLASH_ATTENTION=0",
+      "OLLAMA_KV_CACHE_TYPE=f16",
+      "OLLAMA_CONTEXT_LENGTH=4096",
+    ]);
+    expect(o.mounts).toEqual([{ type: "bind", source: "/data/stack/ollama", target: "/root/.ollama" }]);
+    const folder = run.one("command:local:Command", "ollama-data");
+    expect(folder.inputs.create).toContain("install -d -m 0750 -o 0 -g 0 '/data/stack/ollama'");
+    expect(folder.options.deleteBeforeReplace).toBe(true);
+  });
+
+  it("pulls each model only after Ollama is healthy, and names the model when a pull fails", async () => {
+    const run = await runProgram(withCloud);
+    const ollamaUrn = run.one(CONTAINER, "ollama");
+    for (const tag of ["qwen2.5-coder:1.5b", "llama3.2:1b"]) {
+      const pull = run.one("command:local:Command", `model-${tag}`);
+      expect(pull.inputs.create).toContain(`ollama pull ${tag}`);
+      expect(pull.inputs.create).toContain(`ollama pull failed for model '${tag}'`);
+      expect(pull.options.dependencies.some((d) => d.endsWith(`docker:index/container:Container::${ollamaUrn.name}`))).toBe(true);
+      expect(pull.options.deleteBeforeReplace).toBe(true);
+      expect(pull.inputs.delete).toBeUndefined();
+    }
+  });
+
+  it("starts LiteLLM after Ollama and uploads the rendered config that `npm run render` writes", async () => {
+    const run = await runProgram(withCloud);
+    const l = run.one(CONTAINER, "litellm");
+    // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
+    expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
+    expect(l.inputs.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
+    const expected = stackFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
+    expect(l.inputs.uploads).toEqual([{ file: "/app/config.yaml", content: expected[0]!.content }]);
+    expect(l.inputs.healthcheck.tests.slice(0, 2)).toEqual(["CMD", "python3"]);
+    expect(l.inputs.healthcheck.tests[3]).toContain("/health/liveliness");
+  });
+
+  it("keeps the OpenAI key secret wherever it appears, and nowhere else", async () => {
+    const run = await runProgram(withCloud);
+    const l = run.one(CONTAINER, "litellm");
+    expect(isSecretInput(l.rawInputs["envs"])).toBe(true);
+    expect(l.inputs.envs).toContain(`OPENAI_API_KEY=${FAKE_OPENAI_KEY}`);
+    for (const r of run.resources) {
+      for (const [prop, raw] of Object.entries(r.rawInputs)) {
+        if (JSON.stringify(r.inputs[prop] ?? null).includes(FAKE_OPENAI_KEY)) {
+          expect(isSecretInput(raw), `${r.type} ${r.name}.${prop} carries the key`).toBe(true);
+        }
+      }
+    }
+    // Not in the config file, the labels, the command line or any plain output.
+    expect(JSON.stringify(l.inputs.uploads)).not.toContain(FAKE_OPENAI_KEY);
+    expect(JSON.stringify(l.inputs.labels)).not.toContain(FAKE_OPENAI_KEY);
+    expect(JSON.stringify(l.inputs.command)).not.toContain(FAKE_OPENAI_KEY);
+    for (const [name, value] of Object.entries(run.outputs)) {
+      const plain = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+      if (JSON.stringify(plain ?? null).includes(FAKE_OPENAI_KEY)) throw new Error(`output ${name} exposes the key`);
+    }
+  });
+
+  it("exports a secret master key with the sk- prefix, and the URLs, routes and image tags", async () => {
+    const run = await runProgram(withCloud);
+    const masterKey = run.outputs["masterKey"] as pulumi.Output<string>;
+    expect(await pulumi.isSecret(masterKey)).toBe(true);
+    expect(await promiseOf(masterKey)).toMatch(/^sk-/);
+    expect(isSecretInput(run.one(CONTAINER, "litellm").rawInputs["envs"])).toBe(true);
+    expect(run.outputs["gatewayUrl"]).toBe("http://127.0.0.1:4000");
+    expect(run.outputs["ollamaUrl"]).toBe("http://127.0.0.1:11434");
+    expect(run.outputs["routes"]).toEqual(["task:code", "task:docs"]);
+    expect(run.outputs["images"]).toEqual({ ollama: "ollama/ollama:0.32.15", litellm: "ghcr.io/berriai/litellm:1.100.0" });
+  });
+
+  it("runs local-only without openaiApiKey: no cloud models, no fallbacks, no OPENAI_API_KEY", async () => {
+    const run = await runProgram(devConfig);
+    const l = run.one(CONTAINER, "litellm").inputs;
+    expect(l.envs.some((e: string) => e.startsWith("OPENAI_API_KEY="))).toBe(false);
+    const yamlText = l.uploads[0].content as string;
+    expect(yamlText).not.toContain("openai/");
+    expect(yamlText).not.toContain("fallbacks");
+    expect(run.outputs["cloudModels"]).toEqual([]);
+  });
+
+  it("stops before registering anything on bad config, naming the key", async () => {
+    const bad = { ...withCloud, values: { ...withCloud.values, bindAddress: "localhost" } };
+    await expect(runProgram(bad)).rejects.toThrow(/ai-gateway:bindAddress: "localhost" is not an IP address/);
+    const plain = { values: { ...dev.values, openaiApiKey: FAKE_OPENAI_KEY }, secretKeys: [] };
+    const err = await runProgram(plain).catch((e: Error) => e);
+    expect(String(err)).toContain("pulumi config set --secret openaiApiKey");
+    expect(String(err)).not.toContain(FAKE_OPENAI_KEY);
+  });
+});
+
+describe("determinism and blast radius", () => {
+  const containerInputs = async (cfg: ProgramConfig) => {
+    const run = await runProgram(cfg);
+    return Object.fromEntries(run.byType(CONTAINER).map((c) => [c.name, JSON.stringify(c.inputs)]));
+  };
+
+  it("registers identical inputs for the same config", async () => {
+    const a = await runProgram(withCloud);
+    const b = await runProgram(withCloud);
+    const shape = (r: typeof a) => r.resources.map((x) => [x.type, x.name, JSON.stringify(x.inputs)]);
+    expect(shape(b)).toEqual(shape(a));
+  });
+
+  it("editing one route's timeout leaves the Ollama container unchanged", async () => {
+    const routes = JSON.parse(withCloud.values["routes"]!);
+    routes["task:code"].timeoutSeconds = 15;
+    const before = await containerInputs(withCloud);
+    const after = await containerInputs({ ...withCloud, values: { ...withCloud.values, routes: JSON.stringify(routes) } });
+    expect(after["ollama"]).toBe(before["ollama"]);
+    expect(after["litellm"]).not.toBe(before["litellm"]);
+  });
+
+  it("editing an Ollama knob leaves the LiteLLM container unchanged", async () => {
+    const before = await containerInputs(withCloud);
+    const after = await containerInputs(withOllama(withCloud, { numParallel: 3, keepAlive: "2h", contextLength: 16384 }));
+    expect(after["litellm"]).toBe(before["litellm"]);
+    expect(after["ollama"]).not.toBe(before["ollama"]);
+  });
+});

@@ -1,0 +1,123 @@
+// Runs the whole Pulumi program under mocks and records what it registered: type, name, inputs
+// (with secrets still wrapped, as the engine would receive them) and resource options.
+import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
+import { vi } from "vitest";
+import { PROJECT } from "../../config/validate.js";
+
+const require = createRequire(import.meta.url);
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+  isRpcSecret(v: unknown): boolean;
+  unwrapRpcSecret(v: unknown): unknown;
+};
+const mocksModule = require("@pulumi/pulumi/runtime/mocks") as {
+  MockMonitor: { prototype: { registerResource(req: unknown, cb: unknown): unknown } };
+};
+
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  /** As sent to the engine: secret values are still wrapped. */
+  readonly rawInputs: Record<string, unknown>;
+  /** The same with every secret unwrapped, for asserting on values. */
+  readonly inputs: Record<string, any>;
+  readonly options: {
+    readonly parent: string;
+    readonly dependencies: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+    readonly deleteBeforeReplace: boolean;
+  };
+}
+
+export interface ProgramRun {
+  readonly resources: Registered[];
+  readonly outputs: Record<string, unknown>;
+  byType(type: string): Registered[];
+  one(type: string, name: string): Registered;
+}
+
+export const isSecretInput = (v: unknown) => rpc.isRpcSecret(v);
+
+function unwrapDeep(v: unknown): any {
+  if (rpc.isRpcSecret(v)) return unwrapDeep(rpc.unwrapRpcSecret(v));
+  if (Array.isArray(v)) return v.map(unwrapDeep);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapDeep(x)]));
+  return v;
+}
+
+const promiseOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => (resolve(v), v)));
+
+export interface ProgramConfig {
+  readonly stack?: string;
+  /** Bare keys, values as the engine passes them (structured values as JSON text). */
+  readonly values: Record<string, string>;
+  readonly secretKeys?: Iterable<string>;
+}
+
+let originalRegister: ((req: unknown, cb: unknown) => unknown) | undefined;
+
+export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
+  const stack = cfg.stack ?? "dev";
+  const resources: Registered[] = [];
+  const options = new Map<string, Registered["options"]>();
+
+  originalRegister ??= mocksModule.MockMonitor.prototype.registerResource;
+  const original = originalRegister;
+  mocksModule.MockMonitor.prototype.registerResource = function (req: any, cb: unknown) {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+    });
+    return original.call(this, req, cb);
+  };
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const entry = {
+          type: args.type,
+          name: args.name,
+          rawInputs: args.inputs,
+          inputs: unwrapDeep(args.inputs),
+        } as Omit<Registered, "options">;
+        resources.push(entry as Registered);
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "docker:index/remoteImage:RemoteImage") state["imageId"] = `sha256:${"0".repeat(64)}`;
+        if (args.type === "random:index/randomPassword:RandomPassword") state["result"] = "mockedpassword0123456789";
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  const full: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg.values)) full[`${PROJECT}:${k}`] = v;
+  pulumi.runtime.setAllConfig(full, [...(cfg.secretKeys ?? [])].map((k) => `${PROJECT}:${k}`));
+
+  vi.resetModules();
+  try {
+    const mod = (await import("../../index.js")) as Record<string, unknown>;
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    for (const r of resources) (r as { options: Registered["options"] }).options = options.get(`${r.type}::${r.name}`)!;
+    return {
+      resources,
+      outputs: mod,
+      byType: (type) => resources.filter((r) => r.type === type),
+      one: (type, name) => {
+        const found = resources.filter((r) => r.type === type && r.name === name);
+        if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+        return found[0]!;
+      },
+    };
+  } finally {
+    mocksModule.MockMonitor.prototype.registerResource = original;
+  }
+}
+
+export { promiseOf };
