@@ -184,11 +184,8 @@ function validateRoutes(c: Collector, raw: unknown, models: readonly string[], c
     const key = `routes["${name}"]`;
     const r = table[name];
     if (!ROUTE_NAME.test(name)) {
+      // No "/": that keeps route names apart from cloud model ids ("openai/...") in /v1/models.
       c.add(key, `${quote(name)} is not a valid route name`, `use letters, digits, ".", "_", "-" and ":", e.g. "task:code"`);
-      continue;
-    }
-    if (cloudModels.includes(name)) {
-      c.add(key, `${quote(name)} is also a cloud model id, so clients could not tell them apart`, `rename the route`);
       continue;
     }
     if (!isPlainObject(r)) {

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { rawConfigFromStackFile, rawConfigFromStackYaml } from "../../config/stackFile.js";
+import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
+import { DEFAULTS } from "../../config/schema.js";
+
+const dev = rawConfigFromStackFile(".", "dev");
+
+function withValues(patch: Record<string, string | undefined>, secretKeys: Iterable<string> = dev.secretKeys): RawConfig {
+  const values: Record<string, string> = { ...dev.values };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete values[k];
+    else values[k] = v;
+  }
+  return { stack: "dev", values, secretKeys: new Set(secretKeys) };
+}
+const devObject = (key: string) => JSON.parse(dev.values[key]!) as Record<string, any>;
+const withOllama = (patch: Record<string, unknown>) => withValues({ ollama: JSON.stringify({ ...devObject("ollama"), ...patch }) });
+const withRoutes = (routes: unknown) => withValues({ routes: JSON.stringify(routes) });
+
+function problemsOf(raw: RawConfig): string {
+  try {
+    validateStackConfig(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("the dev stack file", () => {
+  it("validates, with task:code and task:docs routes on models it pulls", () => {
+    const c = validateStackConfig(dev);
+    expect(c.routes.map((r) => r.name)).toEqual(["task:code", "task:docs"]);
+    for (const r of c.routes) expect(c.ollama.models).toContain(r.model);
+    expect(c.ollama.gpus).toEqual({ kind: "none" });
+    expect(c.cloudEnabled).toBe(false);
+    expect(Object.isFrozen(c.routes[0])).toBe(true);
+  });
+
+  it("keeps the fallbacks once openaiApiKey is set as a secret", () => {
+    const c = validateStackConfig(withValues({ openaiApiKey: "sk-x" }, ["openaiApiKey"]));
+    expect(c.cloudEnabled).toBe(true);
+    expect(c.routes.every((r) => r.fallbacks.includes("openai/gpt-4o"))).toBe(true);
+    expect(c.cloudModels).toEqual(["openai/gpt-4o"]);
+  });
+
+  it("reads a `secure:` value from a stack file as a secret", () => {
+    const raw = rawConfigFromStackYaml("config:\n  ai-gateway:openaiApiKey:\n    secure: v1:abc\n  aws:region: x\n", "prod");
+    expect(raw.secretKeys.has("openaiApiKey")).toBe(true);
+    expect(raw.values).toEqual({ openaiApiKey: "<secret>" });
+  });
+});
+
+describe("defaults", () => {
+  it("fill every key of an empty stack, sized for one 24 GB GPU", () => {
+    const c = validateStackConfig({ stack: "s", values: {}, secretKeys: new Set() });
+    expect(c.bindAddress).toBe("127.0.0.1");
+    expect(c.dataRoot).toBe("/data/stack");
+    expect(c.ollama).toMatchObject({ gpus: { kind: "all" }, kvCacheType: "q8_0", flashAttention: true, contextLength: 8192 });
+    expect(c.routes.map((r) => [r.name, r.model, r.timeoutSeconds])).toEqual([
+      ["task:code", DEFAULTS.ollama.models[0], DEFAULTS.routeTimeoutSeconds],
+      ["task:docs", DEFAULTS.ollama.models[1], DEFAULTS.routeTimeoutSeconds],
+    ]);
+    expect(c.cloudModels).toEqual([]); // local-only until a key is set
+  });
+});
+
+describe("bad config is refused with the key named, the problem and the fix", () => {
+  const cases: [string, RawConfig, RegExp][] = [
+    ["openaiApiKey in plain text", withValues({ openaiApiKey: "sk-plain" }, []), /ai-gateway:openaiApiKey: is stored in plain text.*pulumi config set --secret openaiApiKey/],
+    ["empty openaiApiKey", withValues({ openaiApiKey: " " }, ["openaiApiKey"]), /ai-gateway:openaiApiKey: is empty/],
+    ["bindAddress not an IP", withValues({ bindAddress: "localhost" }), /ai-gateway:bindAddress: "localhost" is not an IP address.*Fix: pulumi config set bindAddress/],
+    ["relative dataRoot", withValues({ dataRoot: "data/stack" }), /ai-gateway:dataRoot: "data\/stack" is not an absolute path/],
+    ["dataRoot with a space", withValues({ dataRoot: "/data/my stack" }), /ai-gateway:dataRoot: .*must be a normalised folder/],
+    ["dataRoot with ..", withValues({ dataRoot: "/data/../etc" }), /ai-gateway:dataRoot:/],
+    ["unknown top-level key", withValues({ bindAdress: "127.0.0.1" }), /ai-gateway:bindAdress: unknown configuration key/],
+    ["ollama not a mapping", withValues({ ollama: "gpu" }), /ai-gateway:ollama: expected a structured value/],
+    ["unknown ollama key", withOllama({ numParalel: 2 }), /ai-gateway:ollama.numParalel: unknown key/],
+    ["bad gpus", withOllama({ gpus: "GPU0" }), /ai-gateway:ollama.gpus: "GPU0" is not "all", "none" or "device=/],
+    ["bad model tag", withOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b", "bad tag;rm -rf /"] }), /ai-gateway:ollama.models\[2\]: .* is not a valid Ollama model tag/],
+    ["empty models", withOllama({ models: [] }), /ai-gateway:ollama.models: the list is empty/],
+    ["numParallel 0", withOllama({ numParallel: 0 }), /ai-gateway:ollama.numParallel: 0 is not a whole number from 1 to 64/],
+    ["fractional contextLength", withOllama({ contextLength: 4096.5 }), /ai-gateway:ollama.contextLength:/],
+    ["bad keepAlive", withOllama({ keepAlive: "forever" }), /ai-gateway:ollama.keepAlive: "forever" is not a duration/],
+    ["bad kvCacheType", withOllama({ kvCacheType: "q5" }), /ai-gateway:ollama.kvCacheType: "q5" is not one of f16, q8_0, q4_0/],
+    ["quantized KV without flash attention", withOllama({ kvCacheType: "q8_0", flashAttention: false }), /ai-gateway:ollama.kvCacheType: "q8_0" needs flash attention/],
+    ["flashAttention not a boolean", withOllama({ flashAttention: "yes" }), /ai-gateway:ollama.flashAttention: "yes" is not true or false/],
+    ["cloud model without provider", withValues({ cloudModels: JSON.stringify(["gpt-4o"]) }), /ai-gateway:cloudModels\[0\]: "gpt-4o" is not a valid cloud model id/],
+    ["route model not pulled", withRoutes({ "task:code": { model: "mistral:7b", fallbacks: [] } }), /ai-gateway:routes\["task:code"\].model: "mistral:7b" is not in ollama.models/],
+    ["fallback not a cloud model", withRoutes({ "task:code": { model: "llama3.2:1b", fallbacks: ["openai/o3-pro"] } }), /ai-gateway:routes\["task:code"\].fallbacks\[0\]: "openai\/o3-pro" is not in cloudModels/],
+    ["zero timeout", withRoutes({ "task:code": { model: "llama3.2:1b", timeoutSeconds: 0 } }), /ai-gateway:routes\["task:code"\].timeoutSeconds: 0 is not a positive number/],
+    ["negative timeout", withRoutes({ "task:code": { model: "llama3.2:1b", timeoutSeconds: -5 } }), /timeoutSeconds: -5 is not a positive number/],
+    ["unknown route key", withRoutes({ "task:code": { model: "llama3.2:1b", timeout: 5 } }), /ai-gateway:routes\["task:code"\].timeout: unknown key/],
+    ["route named like a cloud model", withRoutes({ "openai/gpt-4o": { model: "llama3.2:1b" } }), /ai-gateway:routes\["openai\/gpt-4o"\]: .* is not a valid route name/],
+    ["image on latest", withValues({ images: JSON.stringify({ ollama: "ollama/ollama:latest" }) }), /ai-gateway:images.ollama: .*moving tag "latest"/],
+    ["image without tag", withValues({ images: JSON.stringify({ ollama: "ollama/ollama" }) }), /ai-gateway:images.ollama: .*has no tag/],
+    ["compromised LiteLLM", withValues({ images: JSON.stringify({ litellm: "ghcr.io/berriai/litellm:v1.82.8" }) }), /ai-gateway:images.litellm: LiteLLM 1.82.8 is reported compromised/],
+    ["unknown image service", withValues({ images: JSON.stringify({ olama: "ollama/ollama:0.32.15" }) }), /ai-gateway:images.olama: unknown key/],
+    ["tiny memory limit", withValues({ memoryLimitsMb: JSON.stringify({ litellm: 10 }) }), /ai-gateway:memoryLimitsMb.litellm: 10 is not a whole number of MiB/],
+  ];
+  it.each(cases)("%s", (_name, raw, pattern) => {
+    expect(problemsOf(raw)).toMatch(pattern);
+  });
+
+  it("reports every problem at once", () => {
+    const msg = problemsOf(withValues({ bindAddress: "x", dataRoot: "y" }));
+    expect(msg).toMatch(/2 problems/);
+    expect(msg).toContain("ai-gateway:bindAddress");
+    expect(msg).toContain("ai-gateway:dataRoot");
+  });
+
+  it("never echoes the OpenAI key, even one stored in plain text", () => {
+    expect(problemsOf(withValues({ openaiApiKey: "sk-live-do-not-print", bindAddress: "nope" }, []))).not.toContain("sk-live-do-not-print");
+  });
+});

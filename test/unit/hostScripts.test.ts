@@ -1,0 +1,74 @@
+// The shell text that runs on the host: linted by shellcheck, and executed for real in a temp folder.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { folderCreateScript, folderDeleteScript } from "../../components/host.js";
+import { modelPullScript } from "../../components/ollama.js";
+
+function shellcheck(script: string): string {
+  const r = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script, encoding: "utf8" });
+  if (r.error) throw new Error(`shellcheck is not installed (apt-get install -y shellcheck): ${r.error.message}`);
+  return r.stdout;
+}
+
+const sh = (script: string, env: NodeJS.ProcessEnv = process.env) => spawnSync("/bin/sh", ["-c", script], { encoding: "utf8", env });
+const isRoot = process.getuid?.() === 0;
+
+describe("host scripts", () => {
+  const folder = { path: "/data/stack/ollama", uid: 0, gid: 0, mode: "0750" };
+
+  it("are clean under shellcheck", () => {
+    for (const script of [folderCreateScript(folder), folderDeleteScript(folder), modelPullScript("ai-gateway-dev-ollama", "qwen2.5-coder:1.5b")]) {
+      expect(shellcheck(script)).toBe("");
+    }
+  });
+
+  it.runIf(isRoot)("create a folder with its owner and mode, again and again, and delete it only when empty", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "aigw-")), "data", "loki");
+    const spec = { path: dir, uid: 10001, gid: 10001, mode: "0750" };
+    for (let i = 0; i < 2; i++) expect(sh(folderCreateScript(spec)).status).toBe(0);
+    const st = statSync(dir);
+    expect([st.uid, st.gid, (st.mode & 0o777).toString(8)]).toEqual([10001, 10001, "750"]);
+    writeFileSync(join(dir, "chunk"), "data");
+    expect(sh(folderDeleteScript(spec)).status).toBe(0);
+    expect(existsSync(join(dir, "chunk"))).toBe(true);
+    execFileSync("rm", [join(dir, "chunk")]);
+    expect(sh(folderDeleteScript(spec)).status).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+    expect(sh(folderDeleteScript(spec)).status).toBe(0);
+  });
+
+  describe("model pull, against a fake docker on PATH", () => {
+    function fakeDocker(behaviour: { present: boolean; pullExit: number }) {
+      const bin = mkdtempSync(join(tmpdir(), "aigw-bin-"));
+      const log = join(bin, "calls.log");
+      writeFileSync(
+        join(bin, "docker"),
+        `#!/bin/sh\necho "$*" >> ${log}\ncase "$4" in show) exit ${behaviour.present ? 0 : 1};; pull) exit ${behaviour.pullExit};; esac\nexit 9\n`,
+      );
+      chmodSync(join(bin, "docker"), 0o755);
+      return { env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}` }, calls: () => readFileSync(log, "utf8").trim().split("\n") };
+    }
+
+    it("skips the download when the model is already on disk", () => {
+      const d = fakeDocker({ present: true, pullExit: 1 });
+      expect(sh(modelPullScript("c", "llama3.2:1b"), d.env).status).toBe(0);
+      expect(d.calls()).toEqual(["exec c ollama show llama3.2:1b"]);
+    });
+
+    it("pulls a missing model", () => {
+      const d = fakeDocker({ present: false, pullExit: 0 });
+      expect(sh(modelPullScript("c", "llama3.2:1b"), d.env).status).toBe(0);
+      expect(d.calls()).toEqual(["exec c ollama show llama3.2:1b", "exec c ollama pull llama3.2:1b"]);
+    });
+
+    it("fails the deploy and names the model when the pull fails", () => {
+      const d = fakeDocker({ present: false, pullExit: 1 });
+      const r = sh(modelPullScript("c", "llama3.2:1b"), d.env);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("ollama pull failed for model 'llama3.2:1b'");
+    });
+  });
+});

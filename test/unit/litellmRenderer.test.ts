@@ -1,0 +1,120 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import type { Route } from "../../config/schema.js";
+import { CLOUD_TIMEOUT_SECONDS, buildLiteLlmConfig, renderLiteLlmConfig, type LiteLlmRenderInput } from "../../renderers/litellm.js";
+
+const input: LiteLlmRenderInput = {
+  routes: [
+    { name: "task:code", model: "qwen2.5-coder:14b", fallbacks: ["openai/gpt-4o", "openai/o3-pro"], timeoutSeconds: 45 },
+    { name: "task:docs", model: "llama3.1:8b", fallbacks: ["openai/gpt-4o"], timeoutSeconds: 90 },
+  ],
+  cloudModels: ["openai/gpt-4o", "openai/o3-pro"],
+  ollamaApiBase: "http://ollama:11434/",
+};
+
+describe("renderLiteLlmConfig", () => {
+  const parsed = YAML.parse(renderLiteLlmConfig(input));
+
+  it("turns each route into a model_list entry served by ollama_chat at the Ollama container", () => {
+    const local = parsed.model_list.filter((m: any) => m.model_name.startsWith("task:"));
+    expect(local.map((m: any) => [m.model_name, m.litellm_params.model, m.litellm_params.api_base])).toEqual([
+      ["task:code", "ollama_chat/qwen2.5-coder:14b", "http://ollama:11434"],
+      ["task:docs", "ollama_chat/llama3.1:8b", "http://ollama:11434"],
+    ]);
+  });
+
+  it("sets each route's budget as timeout and stream_timeout, and never retries a timeout", () => {
+    const code = parsed.model_list.find((m: any) => m.model_name === "task:code").litellm_params;
+    expect([code.timeout, code.stream_timeout]).toEqual([45, 45]);
+    expect(parsed.router_settings.retry_policy.TimeoutErrorRetries).toBe(0);
+    expect(parsed.litellm_settings.request_timeout).toBeLessThan(6000);
+    const cloud = parsed.model_list.find((m: any) => m.model_name === "openai/gpt-4o").litellm_params;
+    expect(cloud.timeout).toBe(CLOUD_TIMEOUT_SECONDS);
+  });
+
+  it("builds router_settings.fallbacks from the routes, in order", () => {
+    expect(parsed.router_settings.fallbacks).toEqual([{ "task:code": ["openai/gpt-4o", "openai/o3-pro"] }, { "task:docs": ["openai/gpt-4o"] }]);
+  });
+
+  it("points cloud models at os.environ/OPENAI_API_KEY and the master key at os.environ/LITELLM_MASTER_KEY", () => {
+    for (const m of parsed.model_list.filter((m: any) => m.model_name.startsWith("openai/"))) {
+      expect(m.litellm_params.api_key).toBe("os.environ/OPENAI_API_KEY");
+    }
+    expect(parsed.general_settings.master_key).toBe("os.environ/LITELLM_MASTER_KEY");
+    expect(parsed.litellm_settings.callbacks).toEqual(["prometheus"]);
+  });
+
+  it("quotes every name that holds a colon", () => {
+    const text = renderLiteLlmConfig(input);
+    expect(text).toContain('model_name: "task:code"');
+    expect(text).toContain('- "task:code":');
+    expect(text).toContain('model: "ollama_chat/qwen2.5-coder:14b"');
+    expect(text).not.toMatch(/^\s*-?\s*task:code:/m);
+  });
+
+  it("leaves out fallbacks when no route has one", () => {
+    const local = buildLiteLlmConfig({ ...input, cloudModels: [], routes: input.routes.map((r) => ({ ...r, fallbacks: [] })) });
+    expect((local["router_settings"] as Record<string, unknown>)["fallbacks"]).toBeUndefined();
+  });
+});
+
+// Properties over arbitrary valid route tables.
+const tagArb = fc.stringMatching(/^[a-z][a-z0-9.-]{0,10}:[a-z0-9.]{1,6}$/);
+const cloudArb = fc.uniqueArray(fc.stringMatching(/^openai\/[a-z0-9][a-z0-9.-]{0,10}$/), { minLength: 0, maxLength: 4 });
+const tableArb = cloudArb.chain((cloud) =>
+  fc
+    .uniqueArray(
+      fc.record({
+        name: fc.stringMatching(/^task:[a-z]{1,8}$/),
+        model: tagArb,
+        fallbacks: cloud.length ? fc.subarray(cloud) : fc.constant([] as string[]),
+        timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+      }),
+      { selector: (r) => r.name, minLength: 1, maxLength: 6 },
+    )
+    .map((routes) => ({ routes: routes as Route[], cloudModels: cloud, ollamaApiBase: "http://ollama:11434" })),
+);
+
+describe("renderer properties", () => {
+  it("every fallback names a model that the config serves", () => {
+    fc.assert(
+      fc.property(tableArb, (inp) => {
+        const doc = YAML.parse(renderLiteLlmConfig(inp));
+        const served = new Set(doc.model_list.map((m: any) => m.model_name));
+        for (const entry of doc.router_settings.fallbacks ?? []) {
+          for (const [from, to] of Object.entries(entry)) {
+            expect(served.has(from)).toBe(true);
+            for (const t of to as string[]) expect(served.has(t)).toBe(true);
+          }
+        }
+        expect(doc.model_list.length).toBe(inp.routes.length + inp.cloudModels.length);
+      }),
+    );
+  });
+
+  it("is deterministic and round-trips through YAML to the structure it was built from", () => {
+    fc.assert(
+      fc.property(tableArb, (inp) => {
+        const text = renderLiteLlmConfig(inp);
+        expect(renderLiteLlmConfig(inp)).toBe(text);
+        expect(YAML.parse(text)).toEqual(buildLiteLlmConfig(inp));
+      }),
+    );
+  });
+
+  it("never contains a secret value, whatever the secrets are", () => {
+    fc.assert(
+      fc.property(tableArb, fc.stringMatching(/^sk-[A-Za-z0-9]{20,40}$/), (inp, secret) => {
+        const before = { ...process.env };
+        process.env["OPENAI_API_KEY"] = secret;
+        process.env["LITELLM_MASTER_KEY"] = secret;
+        try {
+          expect(renderLiteLlmConfig(inp)).not.toContain(secret);
+        } finally {
+          process.env = before;
+        }
+      }),
+    );
+  });
+});
