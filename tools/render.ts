@@ -1,7 +1,7 @@
 // npm run render -- --stack dev --out <dir>
 // Writes every file the stack generates, from Pulumi.<stack>.yaml alone: no Pulumi CLI, no Docker,
 // no secrets (they appear as os.environ/... references).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stackFiles } from "../renderers/stackFiles.js";
@@ -31,7 +31,12 @@ function main(argv: string[]): number {
     console.error(`render: --stack and --out are required\n\n${usage}`);
     return 2;
   }
-  const config = validateStackConfig(rawConfigFromStackFile(resolve(values.project), values.stack));
+  const project = resolve(values.project);
+  if (!existsSync(join(project, `Pulumi.${values.stack}.yaml`))) {
+    console.error(`render: there is no Pulumi.${values.stack}.yaml in ${project}; create the stack with \`pulumi stack init ${values.stack}\``);
+    return 2;
+  }
+  const config = validateStackConfig(rawConfigFromStackFile(project, values.stack));
   for (const file of stackFiles(config)) {
     const target = join(values.out, file.path);
     mkdirSync(dirname(target), { recursive: true });
