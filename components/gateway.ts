@@ -7,6 +7,8 @@ import { hardenedContainer, type Healthcheck, type StackContext } from "./harden
 export const LITELLM = Object.freeze({
   port: 4000,
   configPath: "/app/config.yaml",
+  // /metrics answers 307 to /metrics/; some scrapers do not follow it, so scrape the target directly.
+  metricsPath: "/metrics/",
   // One worker: the GPU, not the async proxy, is the bottleneck on one host, and several workers
   // would need PROMETHEUS_MULTIPROC_DIR for metrics. The code default is 1, but the docs say
   // "CPU count", so it is always passed explicitly.

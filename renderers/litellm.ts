@@ -21,10 +21,16 @@ export const CLOUD_TIMEOUT_SECONDS = 300;
 export const CLOUD_STREAM_TIMEOUT_SECONDS = 60;
 // Outer cap for anything without its own timeout; LiteLLM's built-in default is 6000 s.
 export const REQUEST_TIMEOUT_SECONDS = 600;
-// After this many failures within a minute a deployment is cooled down, so requests stop waiting out
-// the timeout of a hung local model and go to the fallback at once. Single-deployment groups (our
-// routes) are only cooled down when allowed_fails is set.
-export const ALLOWED_FAILS = 3;
+// Retries run on the same model group before any fallback, and LiteLLM backs off between them (about
+// 2.5 s measured for a single-deployment group). A local route is not retried: its fallback is the
+// better second try. The cloud, which has nothing behind it, retries.
+export const LOCAL_RETRIES = 0;
+export const CLOUD_RETRIES = 2;
+// After more than this many failures within COOLDOWN_SECONDS, a deployment is cooled down and requests
+// go straight to the fallback instead of waiting out a hung local model's timeout each time.
+// Single-deployment groups (our routes) are only cooled down when allowed_fails differs from
+// LiteLLM's own default of 3: a value of 3 counts as "not set" (litellm/router_utils/cooldown_handlers.py).
+export const ALLOWED_FAILS = 2;
 export const COOLDOWN_SECONDS = 30;
 
 const deploymentId = (prefix: string, name: string) => `${prefix}-${name.replace(/[^A-Za-z0-9]+/g, "-")}`;
@@ -40,6 +46,7 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       // a hung local model gives up after the route's budget and the fallback takes over.
       timeout: r.timeoutSeconds,
       stream_timeout: r.timeoutSeconds,
+      num_retries: LOCAL_RETRIES,
     },
     model_info: { id: deploymentId("local", r.name), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
   }));
@@ -50,6 +57,7 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       api_key: `os.environ/${LITELLM_ENV.openaiApiKey}`,
       timeout: CLOUD_TIMEOUT_SECONDS,
       stream_timeout: CLOUD_STREAM_TIMEOUT_SECONDS,
+      num_retries: CLOUD_RETRIES,
     },
     model_info: { id: deploymentId("cloud", m), mode: "chat" },
   }));
@@ -60,13 +68,14 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
     router_settings: {
       routing_strategy: "simple-shuffle",
       ...(fallbacks.length > 0 ? { fallbacks } : {}),
-      // Retries run on the same group before any fallback; a timeout is not retried, so failover
-      // starts right after the route's budget instead of (retries + 1) times it.
-      num_retries: 1,
+      // Each deployment sets its own num_retries; this covers anything that does not.
+      num_retries: 0,
+      // Per exception type, these win over num_retries. A timeout is never retried, so failover starts
+      // right after the route's budget instead of (retries + 1) times it. LiteLLM 1.100.0 accepts an
+      // InternalServerErrorRetries key but never reads it, so 500s follow num_retries.
       retry_policy: {
         TimeoutErrorRetries: 0,
-        InternalServerErrorRetries: 1,
-        RateLimitErrorRetries: 2,
+        RateLimitErrorRetries: CLOUD_RETRIES,
         BadRequestErrorRetries: 0,
         AuthenticationErrorRetries: 0,
         ContentPolicyViolationErrorRetries: 0,
