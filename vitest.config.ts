@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          sequence: { groupOrder: 0 },
           testTimeout: 20_000,
         },
       },
@@ -14,6 +15,8 @@ export default defineConfig({
         test: {
           name: "litellm",
           include: ["test/litellm/**/*.test.ts"],
+          // After the unit tests, not beside them: its failover timings should not share two cores.
+          sequence: { groupOrder: 1 },
           // The first run installs LiteLLM from PyPI into a cached virtualenv.
           testTimeout: 120_000,
           hookTimeout: 600_000,

@@ -22,8 +22,9 @@ export const LITELLM = Object.freeze({
       "-c",
       "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:4000/health/liveliness', timeout=5).status == 200 else 1)",
     ],
-    interval: "30s",
+    interval: "10s",
     timeout: "10s",
+    // Startup loads the config and the bundled cost map; failures inside this window do not count.
     startPeriod: "1m0s",
     retries: 3,
   } satisfies Healthcheck,

@@ -13,7 +13,8 @@ export const OLLAMA = Object.freeze({
   dataPath: "/root/.ollama",
   // No curl or wget in the image, and `ollama --version` exits 0 while the server is down.
   // `ollama list` talks to the server over HTTP and fails when it cannot reach it.
-  healthcheck: { tests: ["CMD", "ollama", "list"], interval: "30s", timeout: "10s", startPeriod: "30s", retries: 5 } satisfies Healthcheck,
+  // The first probe runs one interval after start, and `pulumi up` waits for it: keep the interval short.
+  healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", timeout: "10s", startPeriod: "30s", retries: 5 } satisfies Healthcheck,
   waitTimeoutSeconds: 180,
 });
 

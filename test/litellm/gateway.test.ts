@@ -134,15 +134,21 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
     it(`fails over to the cloud at once when the local model ${mode === "fail500" ? "answers 500" : "refuses connections"}`, async () => {
       await ollama.setMode(mode);
       try {
-        const before = ollamaChats(ollama).length;
-        const r = await chat(proxy, "task:code", false);
-        expect(r.status, r.text).toBe(200);
-        expect(r.text).toBe(`cloud answer from ${cloudModels[0]!.replace(/^openai\//, "")}`);
-        expect(cloudCalls(openai).at(-1)!.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
-        // A local route is not retried: its fallback is the second try.
-        expect(ollamaChats(ollama).length - before).toBe(mode === "fail500" ? 1 : 0);
-        console.log(`failover ${mode} -> cloud: ${r.ms.toFixed(0)} ms`);
-        expect(r.ms).toBeLessThan(FAILOVER_MARGIN_MS);
+        const times: number[] = [];
+        for (let i = 0; i < 2; i++) {
+          const before = ollamaChats(ollama).length;
+          const r = await chat(proxy, "task:code", false);
+          expect(r.status, r.text).toBe(200);
+          expect(r.text).toBe(`cloud answer from ${cloudModels[0]!.replace(/^openai\//, "")}`);
+          expect(cloudCalls(openai).at(-1)!.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+          // A local route is not retried: its fallback is the second try.
+          expect(ollamaChats(ollama).length - before).toBe(mode === "fail500" ? 1 : 0);
+          times.push(r.ms);
+        }
+        // The first cloud call after start also pays for setting up LiteLLM's OpenAI client.
+        console.log(`failover ${mode} -> cloud: ${times.map((t) => t.toFixed(0)).join(" ms, then ")} ms`);
+        expect(Math.max(...times)).toBeLessThan(FAILOVER_MARGIN_MS);
+        expect(times[1]!).toBeLessThan(500);
       } finally {
         await ollama.setMode("answer");
       }
