@@ -1,7 +1,8 @@
 // The LiteLLM gateway: the facts of the LiteLLM image, its rendered config and its secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../config/schema.js";
-import { LITELLM_ENV, renderLiteLlmConfig } from "../renderers/litellm.js";
+import { LITELLM_ENV, renderLiteLlmConfig, type LiteLlmRenderInput } from "../renderers/litellm.js";
+import { asUploads, type GeneratedFile } from "./files.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
 
 export const LITELLM = Object.freeze({
@@ -44,6 +45,10 @@ export function gatewayPlainEnv(ollamaUrl: string): string[] {
   ];
 }
 
+export function gatewayFiles(input: LiteLlmRenderInput): GeneratedFile[] {
+  return [{ path: "litellm/config.yaml", containerPath: LITELLM.configPath, content: renderLiteLlmConfig(input) }];
+}
+
 export interface GatewayArgs {
   readonly ctx: StackContext;
   readonly image: string;
@@ -57,12 +62,11 @@ export interface GatewayArgs {
 }
 
 export class Gateway extends pulumi.ComponentResource {
-  readonly configYaml: string;
   readonly containerName: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:llm:Gateway", name, {}, opts);
-    this.configYaml = renderLiteLlmConfig({ routes: args.routes, cloudModels: args.cloudModels, ollamaApiBase: args.ollamaUrl });
+    const files = gatewayFiles({ routes: args.routes, cloudModels: args.cloudModels, ollamaApiBase: args.ollamaUrl });
 
     // Secrets reach the container only through its environment; pulumi.secret keeps the whole list
     // encrypted in state and masked in previews.
@@ -81,7 +85,7 @@ export class Gateway extends pulumi.ComponentResource {
         ports: [{ internal: LITELLM.port, external: LITELLM.port }],
         command: ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(LITELLM.workers)],
         envs,
-        uploads: [{ file: LITELLM.configPath, content: this.configYaml }],
+        uploads: asUploads(files),
       },
       { parent: this, dependsOn: args.dependsOn },
     );

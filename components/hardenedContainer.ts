@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceName } from "../config/images.js";
+import { LABEL_KEYS } from "../renderers/labels.js";
 import type { HostTarget } from "./host.js";
 
 /** What every component gets from the wiring: where it runs and what it joins. */
@@ -33,17 +34,21 @@ export interface ContainerSpec {
   /** How long `pulumi up` waits for the first healthy probe. */
   readonly waitTimeoutSeconds: number;
   readonly memoryMb: number;
+  /** Published on bindAddress. Services only Prometheus talks to publish nothing. */
   readonly ports: readonly { readonly internal: number; readonly external: number }[];
   readonly command?: readonly string[];
   readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
   readonly mounts?: readonly docker.types.input.ContainerMount[];
-  readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
+  readonly uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
   readonly gpus?: string;
   readonly user?: string;
+  readonly capabilityAdds?: readonly string[];
+  readonly pidMode?: "host";
+  readonly devices?: readonly string[];
 }
 
 export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" });
-export const LABEL_PREFIX = "ai-gateway";
+
 
 // The docker provider stores changes to these but never applies them to a running container
 // (they are neither ForceNew nor handled by its update): replacing is the only way they take effect.
@@ -82,8 +87,8 @@ export function hardenedContainer(
       securityOpts: ["no-new-privileges:true"],
       ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress, protocol: "tcp" })),
       labels: [
-        { label: `${LABEL_PREFIX}.stack`, value: ctx.stack },
-        { label: `${LABEL_PREFIX}.service`, value: spec.service },
+        { label: LABEL_KEYS.stack, value: ctx.stack },
+        { label: LABEL_KEYS.service, value: spec.service },
       ],
       // The service name is the DNS alias other containers use on the stack network.
       networksAdvanced: [{ name: ctx.network.name, aliases: [spec.service] }],
@@ -93,6 +98,9 @@ export function hardenedContainer(
       ...(spec.uploads ? { uploads: spec.uploads } : {}),
       ...(spec.gpus ? { gpus: spec.gpus } : {}),
       ...(spec.user ? { user: spec.user } : {}),
+      ...(spec.capabilityAdds ? { capabilities: { adds: [...spec.capabilityAdds] } } : {}),
+      ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
+      ...(spec.devices ? { devices: spec.devices.map((d) => ({ hostPath: d, containerPath: d })) } : {}),
     },
     {
       parent: opts.parent,
@@ -101,4 +109,15 @@ export function hardenedContainer(
     },
   );
   return { container, image };
+}
+
+/** The exec-form probe for images that have bash but neither curl nor wget; bash builtins only. */
+export function bashHttpProbe(port: number, path: string): Healthcheck["tests"] {
+  // `\\r\\n` reaches bash's printf as the escape sequence \r\n.
+  return [
+    "CMD",
+    "bash",
+    "-c",
+    `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && IFS= read -r l <&3 && [[ $l == *' 200 '* ]]`,
+  ];
 }

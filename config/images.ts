@@ -2,7 +2,18 @@
 // upstream facts collected in ../shared/reference/images.md; a stack may override any of them
 // with `images.<service>`, and the override goes through the same checks.
 
-export const SERVICES = ["ollama", "litellm"] as const;
+export const SERVICES = [
+  "ollama",
+  "litellm",
+  "prometheus",
+  "loki",
+  "promtail",
+  "alloy",
+  "grafana",
+  "node-exporter",
+  "cadvisor",
+  "dcgm-exporter",
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freeze({
@@ -11,6 +22,21 @@ export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freez
   // 1.100.0 is the newest tag confirmed live on GHCR (litellm-docs PR #1235). The PyPI release of the
   // same version is what the real-proxy test suite installs, so both move together.
   litellm: "ghcr.io/berriai/litellm:1.100.0",
+  // Default (busybox) variant: runs as nobody (65534); the -distroless variant would be 65532.
+  prometheus: "prom/prometheus:v3.14.0",
+  // Distroless since 3.6: no shell, so the probe is the binary's own `-health`. UID 10001.
+  loki: "grafana/loki:3.7.6",
+  // The last Promtail image ever published: Promtail reached end of life on 2026-03-02.
+  promtail: "grafana/promtail:3.6.11",
+  // Alloy tags keep the "v".
+  alloy: "grafana/alloy:v1.19.2",
+  // grafana/grafana-oss stopped at 12.4; grafana/grafana is the OSS image. Ships curl. UID 472.
+  grafana: "grafana/grafana:13.2.0",
+  "node-exporter": "quay.io/prometheus/node-exporter:v1.12.1",
+  // Only on ghcr.io since v0.53; gcr.io answers "manifest unknown".
+  cadvisor: "ghcr.io/google/cadvisor:v0.60.5",
+  // From 4.5.3-4.8.2 on only the -distroless image is published.
+  "dcgm-exporter": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
 });
 
 // PyPI 1.82.7 and 1.82.8 were malicious (BerriAI/litellm#24512); 1.107.0 is reported compromised

@@ -29,6 +29,39 @@ export interface Route {
   readonly timeoutSeconds: number;
 }
 
+export type LogShipper = "promtail" | "alloy";
+
+export interface PrometheusSettings {
+  /** Prometheus duration, e.g. "15d". */
+  readonly retentionTime: string;
+  /** Prometheus byte size, e.g. "10GB". Whichever limit is hit first applies. */
+  readonly retentionSize: string;
+}
+
+export interface LokiSettings {
+  /** A whole number of days (Loki's index period is 24h), e.g. "168h" or "7d". */
+  readonly retentionPeriod: string;
+}
+
+export interface ExporterSettings {
+  readonly nodeExporter: boolean;
+  readonly cadvisor: boolean;
+  /** On by default whenever Ollama has GPUs. */
+  readonly dcgm: boolean;
+}
+
+export interface AlertThresholds {
+  /** Share of gateway requests that fail, over 5 minutes. */
+  readonly errorRatePercent: number;
+  /** Share of requests answered by a fallback, over 10 minutes. */
+  readonly fallbackRatePercent: number;
+  /** p95 of a route's end-to-end latency, over 10 minutes. */
+  readonly p95LatencySeconds: number;
+  readonly gpuMemoryPercent: number;
+  readonly hostMemoryPercent: number;
+  readonly diskPercent: number;
+}
+
 export interface StackConfig {
   readonly stack: string;
   /** True when openaiApiKey is set (as a secret). Without it the stack is local-only. */
@@ -40,6 +73,11 @@ export interface StackConfig {
   readonly cloudModels: readonly string[];
   /** Sorted by name, so rendering does not depend on the order keys were written in. */
   readonly routes: readonly Route[];
+  readonly logShipper: LogShipper;
+  readonly prometheus: PrometheusSettings;
+  readonly loki: LokiSettings;
+  readonly exporters: ExporterSettings;
+  readonly alerts: AlertThresholds;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
 }
@@ -70,5 +108,29 @@ export const DEFAULTS = Object.freeze({
     "task:code": Object.freeze({ model: "qwen2.5-coder:14b", fallbacks: Object.freeze(["openai/gpt-4o"]) }),
     "task:docs": Object.freeze({ model: "llama3.1:8b", fallbacks: Object.freeze(["openai/gpt-4o"]) }),
   }),
-  memoryLimitsMb: Object.freeze({ ollama: 32768, litellm: 2048 } satisfies Record<ServiceName, number>),
+  // Promtail is the default because the rollout this replaces asked for it; Alloy is its successor.
+  logShipper: "promtail" as LogShipper,
+  prometheus: Object.freeze({ retentionTime: "15d", retentionSize: "10GB" }),
+  loki: Object.freeze({ retentionPeriod: "168h" }),
+  exporters: Object.freeze({ nodeExporter: true, cadvisor: true }),
+  alerts: Object.freeze({
+    errorRatePercent: 5,
+    fallbackRatePercent: 20,
+    p95LatencySeconds: 30,
+    gpuMemoryPercent: 95,
+    hostMemoryPercent: 90,
+    diskPercent: 85,
+  } satisfies AlertThresholds),
+  memoryLimitsMb: Object.freeze({
+    ollama: 32768,
+    litellm: 2048,
+    prometheus: 2048,
+    loki: 1024,
+    promtail: 256,
+    alloy: 512,
+    grafana: 512,
+    "node-exporter": 128,
+    cadvisor: 256,
+    "dcgm-exporter": 512,
+  } satisfies Record<ServiceName, number>),
 });

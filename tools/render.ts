@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { stackFiles } from "../renderers/stackFiles.js";
+import { stackFiles } from "../components/stackFiles.js";
 import { rawConfigFromStackFile } from "../config/stackFile.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
 

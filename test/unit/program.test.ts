@@ -2,11 +2,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
-import { stackFiles } from "../../renderers/stackFiles.js";
+import { stackFiles } from "../../components/stackFiles.js";
 import { validateStackConfig } from "../../config/validate.js";
+import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
 import { isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
+// The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
+const DEV_CONTAINERS = ["cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail"];
+// Services a user or a tool reaches from the host; exporters and the shipper publish nothing.
+// What each image has to probe with (../shared/reference/images.md): only Grafana ships curl, only the
+// busybox-based node-exporter has wget, Loki has no shell at all.
+const PROBE_PROGRAM: Record<string, string> = {
+  ollama: "ollama",
+  litellm: "python3",
+  prometheus: "promtool",
+  loki: "/usr/bin/loki",
+  promtail: "bash",
+  alloy: "bash",
+  grafana: "curl",
+  "node-exporter": "wget",
+  cadvisor: "/usr/bin/healthcheck.sh",
+  "dcgm-exporter": "bash",
+};
+const PUBLISHED = { litellm: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000 } as Record<string, number>;
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = rawConfigFromStackFile(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
@@ -18,16 +37,15 @@ function withOllama(base: ProgramConfig, patch: Record<string, unknown>): Progra
 }
 
 describe("the dev stack under mocks", () => {
-  it("registers the network, both containers, their images, folders and one pull per model", async () => {
+  it("registers the network, every container and its image, folders and one pull per model", async () => {
     const run = await runProgram(withCloud);
     // Guard against a program that registers nothing (or mocks that were never installed).
-    expect(run.resources.length).toBeGreaterThan(8);
-    expect(run.byType(CONTAINER).map((c) => c.name).sort()).toEqual(["litellm", "ollama"]);
+    expect(run.resources.length).toBeGreaterThan(20);
+    expect(run.byType(CONTAINER).map((c) => c.name).sort()).toEqual(DEV_CONTAINERS);
     expect(run.byType("docker:index/network:Network")).toHaveLength(1);
-    expect(run.byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort()).toEqual([
-      "ghcr.io/berriai/litellm:1.100.0",
-      "ollama/ollama:0.32.15",
-    ]);
+    expect(run.byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort()).toEqual(
+      DEV_CONTAINERS.map((s) => PINNED_IMAGES[s as ServiceName]).sort(),
+    );
     const pulls = run.byType("command:local:Command").filter((c) => c.name.startsWith("model-"));
     expect(pulls.map((p) => p.name).sort()).toEqual(["model-llama3.2:1b", "model-qwen2.5-coder:1.5b"]);
   });
@@ -37,7 +55,7 @@ describe("the dev stack under mocks", () => {
     for (const c of run.byType(CONTAINER)) {
       const i = c.inputs;
       expect(i.healthcheck.tests[0], c.name).toBe("CMD");
-      expect(i.healthcheck.tests.join(" "), c.name).not.toMatch(/\bcurl\b|\bwget\b/);
+      expect(i.healthcheck.tests[1], `${c.name} probe runs a program its image has`).toBe(PROBE_PROGRAM[c.name]);
       expect(i.healthcheck.interval).toMatch(/^(\d+h)?(\d+m)?\d+s$/);
       expect(i.restart).toBe("unless-stopped");
       expect(i.wait).toBe(true);
@@ -46,8 +64,8 @@ describe("the dev stack under mocks", () => {
       expect(i.logOpts).toMatchObject({ "max-size": expect.any(String), "max-file": expect.any(String) });
       expect(i.memory).toBeGreaterThan(0);
       expect(i.securityOpts).toContain("no-new-privileges:true");
-      expect(i.ports.length).toBeGreaterThan(0);
-      for (const p of i.ports) expect(p.ip, `${c.name} port ${p.internal}`).toBe("127.0.0.1");
+      expect((i.ports ?? []).map((p: { external: number }) => p.external)).toEqual(PUBLISHED[c.name] ? [PUBLISHED[c.name]] : []);
+      for (const p of i.ports ?? []) expect(p.ip, `${c.name} port ${p.internal}`).toBe("127.0.0.1");
       expect(i.labels).toEqual(
         expect.arrayContaining([
           { label: "ai-gateway.stack", value: "dev" },
@@ -61,14 +79,14 @@ describe("the dev stack under mocks", () => {
 
   it("binds ports to a configured bindAddress", async () => {
     const run = await runProgram({ ...withCloud, values: { ...withCloud.values, bindAddress: "10.1.2.3" } });
-    const ports = run.byType(CONTAINER).flatMap((c) => c.inputs.ports);
+    const ports = run.byType(CONTAINER).flatMap((c) => c.inputs.ports ?? []);
     expect(ports.map((p: { ip: string }) => p.ip)).toEqual(ports.map(() => "10.1.2.3"));
     expect(await promiseOf(pulumi.output(run.outputs["gatewayUrl"] as string))).toBe("http://10.1.2.3:4000");
   });
 
   it("no two services publish the same host port", async () => {
     const run = await runProgram(withCloud);
-    const external = run.byType(CONTAINER).flatMap((c) => c.inputs.ports.map((p: { external: number }) => p.external));
+    const external = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { external: number }) => p.external));
     expect(new Set(external).size).toBe(external.length);
   });
 
@@ -119,7 +137,8 @@ describe("the dev stack under mocks", () => {
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
     expect(l.inputs.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
     const expected = stackFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
-    expect(l.inputs.uploads).toEqual([{ file: "/app/config.yaml", content: expected[0]!.content }]);
+    const litellmFile = expected.find((f) => f.path === "litellm/config.yaml")!;
+    expect(l.inputs.uploads).toEqual([{ file: "/app/config.yaml", content: litellmFile.content }]);
     expect(l.inputs.healthcheck.tests.slice(0, 2)).toEqual(["CMD", "python3"]);
     expect(l.inputs.healthcheck.tests[3]).toContain("/health/liveliness");
   });
@@ -155,7 +174,9 @@ describe("the dev stack under mocks", () => {
     expect(run.outputs["gatewayUrl"]).toBe("http://127.0.0.1:4000");
     expect(run.outputs["ollamaUrl"]).toBe("http://127.0.0.1:11434");
     expect(run.outputs["routes"]).toEqual(["task:code", "task:docs"]);
-    expect(run.outputs["images"]).toEqual({ ollama: "ollama/ollama:0.32.15", litellm: "ghcr.io/berriai/litellm:1.100.0" });
+    expect(run.outputs["images"]).toEqual(Object.fromEntries(Object.entries(PINNED_IMAGES).filter(([s]) => DEV_CONTAINERS.includes(s))));
+    expect(run.outputs["grafanaUrl"]).toBe("http://127.0.0.1:3000");
+    expect(await pulumi.isSecret(run.outputs["grafanaAdminPassword"] as pulumi.Output<string>)).toBe(true);
   });
 
   it("runs local-only without openaiApiKey: no cloud models, no fallbacks, no OPENAI_API_KEY", async () => {
@@ -164,6 +185,7 @@ describe("the dev stack under mocks", () => {
     expect(l.envs.some((e: string) => e.startsWith("OPENAI_API_KEY="))).toBe(false);
     const yamlText = l.uploads[0].content as string;
     expect(yamlText).not.toContain("openai/");
+    expect(l.uploads).toHaveLength(1);
     expect(yamlText).not.toContain("fallbacks");
     expect(run.outputs["cloudModels"]).toEqual([]);
   });

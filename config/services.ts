@@ -1,0 +1,23 @@
+// Which services a stack runs: derived from its config in one place, so the wiring, the scrape
+// targets, the alert rules and the outputs always agree.
+import { SERVICES, type ServiceName } from "./images.js";
+import type { StackConfig } from "./schema.js";
+
+export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters">): ServiceName[] {
+  return SERVICES.filter((s) => {
+    switch (s) {
+      case "promtail":
+      case "alloy":
+        return s === config.logShipper;
+      case "node-exporter":
+        return config.exporters.nodeExporter;
+      case "cadvisor":
+        return config.exporters.cadvisor;
+      case "dcgm-exporter":
+        // Validation refuses dcgm on a stack without GPUs.
+        return config.exporters.dcgm;
+      default:
+        return true;
+    }
+  });
+}

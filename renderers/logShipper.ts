@@ -1,0 +1,123 @@
+// The log shipper's config, for either agent: Promtail (YAML) or Grafana Alloy (its own syntax).
+// Both discover this stack's containers through the Docker socket and label every line with
+// `container`, `service` and `stack`: three low-cardinality labels; anything per request stays in the line.
+import type { LogShipper } from "../config/schema.js";
+import { LABEL_KEYS } from "./labels.js";
+import { toYaml } from "./yaml.js";
+
+export interface LogShipperRenderInput {
+  readonly shipper: LogShipper;
+  readonly stack: string;
+  readonly lokiPushUrl: string;
+  readonly dockerSocket: string;
+  /** Promtail's positions file, or Alloy's storage folder, inside the container. */
+  readonly statePath: string;
+  readonly httpPort: number;
+}
+
+/** Docker label `a.b` reaches discovery as `__meta_docker_container_label_a_b`. */
+const metaLabel = (dockerLabel: string) => `__meta_docker_container_label_${dockerLabel.replace(/[^A-Za-z0-9_]/g, "_")}`;
+
+interface Relabel {
+  readonly source: string;
+  readonly target: string;
+  readonly regex?: string;
+}
+
+function relabels(): Relabel[] {
+  return [
+    // Docker reports names with a leading slash.
+    { source: "__meta_docker_container_name", target: "container", regex: "/(.*)" },
+    { source: metaLabel(LABEL_KEYS.service), target: "service" },
+    { source: metaLabel(LABEL_KEYS.stack), target: "stack" },
+  ];
+}
+
+export function buildPromtailConfig(input: LogShipperRenderInput): Record<string, unknown> {
+  return {
+    server: { http_listen_port: input.httpPort, grpc_listen_port: 0 },
+    // The default (/tmp/positions.yaml) is lost with the container, and every log would be shipped again.
+    positions: { filename: `${input.statePath}/positions.yaml` },
+    clients: [{ url: input.lokiPushUrl }],
+    scrape_configs: [
+      {
+        job_name: "docker",
+        docker_sd_configs: [
+          { host: `unix://${input.dockerSocket}`, refresh_interval: "15s", filters: [{ name: "label", values: [`${LABEL_KEYS.stack}=${input.stack}`] }] },
+        ],
+        relabel_configs: relabels().map((r) => ({ source_labels: [r.source], target_label: r.target, ...(r.regex ? { regex: r.regex } : {}) })),
+      },
+    ],
+  };
+}
+
+// Alloy's configuration language has no npm emitter, so this writes it from a small tree. Strings are
+// escaped as JSON strings, which Alloy's string literals accept.
+type AlloyValue = string | readonly string[] | { readonly ref: string };
+interface AlloyBlock {
+  readonly name: string;
+  readonly label?: string;
+  readonly attrs?: readonly (readonly [string, AlloyValue])[];
+  readonly blocks?: readonly AlloyBlock[];
+}
+
+function alloyValue(v: AlloyValue): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if ("ref" in v) return v.ref;
+  return `[${(v as readonly string[]).map((s) => JSON.stringify(s)).join(", ")}]`;
+}
+
+function alloyBlock(b: AlloyBlock, indent = ""): string {
+  const inner = indent + "  ";
+  const lines = [`${indent}${b.name}${b.label !== undefined ? ` ${JSON.stringify(b.label)}` : ""} {`];
+  for (const [k, v] of b.attrs ?? []) lines.push(`${inner}${k} = ${alloyValue(v)}`);
+  for (const child of b.blocks ?? []) lines.push(alloyBlock(child, inner));
+  lines.push(`${indent}}`);
+  return lines.join("\n");
+}
+
+export function renderAlloyConfig(input: LogShipperRenderInput): string {
+  const socket = `unix://${input.dockerSocket}`;
+  const blocks: AlloyBlock[] = [
+    {
+      name: "discovery.docker",
+      label: "stack",
+      attrs: [
+        ["host", socket],
+        ["refresh_interval", "15s"],
+      ],
+      blocks: [{ name: "filter", attrs: [["name", "label"], ["values", [`${LABEL_KEYS.stack}=${input.stack}`]]] }],
+    },
+    {
+      // Rules only: loki.source.docker applies them to the discovered targets' __meta labels.
+      name: "discovery.relabel",
+      label: "stack",
+      attrs: [["targets", { ref: "[]" }]],
+      blocks: relabels().map((r) => ({
+        name: "rule",
+        attrs: [["source_labels", [r.source]], ...(r.regex ? ([["regex", r.regex]] as const) : []), ["target_label", r.target]],
+      })),
+    },
+    {
+      name: "loki.source.docker",
+      label: "stack",
+      attrs: [
+        ["host", socket],
+        ["targets", { ref: "discovery.docker.stack.targets" }],
+        ["relabel_rules", { ref: "discovery.relabel.stack.rules" }],
+        ["forward_to", { ref: "[loki.write.local.receiver]" }],
+      ],
+    },
+    { name: "loki.write", label: "local", blocks: [{ name: "endpoint", attrs: [["url", input.lokiPushUrl]] }] },
+  ];
+  return `// Grafana Alloy config, rendered by ai-gateway. Do not edit: change the stack config and run \`pulumi up\`.\n\n${blocks.map((b) => alloyBlock(b)).join("\n\n")}\n`;
+}
+
+export function renderPromtailConfig(input: LogShipperRenderInput): string {
+  return toYaml(buildPromtailConfig(input), "Promtail config, rendered by ai-gateway. Promtail is end-of-life: set logShipper to alloy to move off it.");
+}
+
+/** The shipper's config file name and text. */
+export function renderLogShipperConfig(input: LogShipperRenderInput): string {
+  return input.shipper === "alloy" ? renderAlloyConfig(input) : renderPromtailConfig(input);
+}

@@ -1,0 +1,94 @@
+// The observability services under mocks: secrets, the GPU exporter, the shipper switch, blast radius.
+import { describe, expect, it } from "vitest";
+import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { isSecretInput, runProgram, type ProgramConfig } from "./program.js";
+
+const CONTAINER = "docker:index/container:Container";
+const dev = rawConfigFromStackFile(".", "dev");
+const base: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
+const withValues = (patch: Record<string, unknown>): ProgramConfig => ({
+  ...base,
+  values: { ...base.values, ...Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) },
+});
+const gpuStack = () => withValues({ ollama: { ...JSON.parse(base.values["ollama"]!), gpus: "device=0", flashAttention: true, kvCacheType: "q8_0" } });
+
+describe("observability under mocks", () => {
+  it("gives Grafana its admin password as a secret file, never in env, with sign-up and anonymous access off", async () => {
+    const run = await runProgram(base);
+    const g = run.one(CONTAINER, "grafana");
+    expect(g.inputs.envs).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password");
+    expect(g.inputs.envs).toEqual(expect.arrayContaining(["GF_USERS_ALLOW_SIGN_UP=false", "GF_AUTH_ANONYMOUS_ENABLED=false"]));
+    expect(g.inputs.envs.some((e: string) => /^GF_SECURITY_ADMIN_PASSWORD=/.test(e))).toBe(false);
+    expect(isSecretInput(g.rawInputs["uploads"])).toBe(true);
+    const pw = g.inputs.uploads.find((u: { file: string }) => u.file === "/run/secrets/grafana-admin-password");
+    expect(pw).toMatchObject({ owner: "472", permissions: "0400" });
+    expect(pw.content.length).toBeGreaterThan(0);
+    const files = g.inputs.uploads.map((u: { file: string }) => u.file).sort();
+    expect(files).toEqual([
+      "/etc/grafana/dashboards/gateway.json",
+      "/etc/grafana/dashboards/gpu-host.json",
+      "/etc/grafana/dashboards/logs.json",
+      "/etc/grafana/provisioning/dashboards/ai-gateway.yaml",
+      "/etc/grafana/provisioning/datasources/ai-gateway.yaml",
+      "/run/secrets/grafana-admin-password",
+    ]);
+  });
+
+  it("hands Prometheus the LiteLLM key as a file it alone can read, and keeps it out of the config text", async () => {
+    const run = await runProgram(base);
+    const p = run.one(CONTAINER, "prometheus");
+    expect(isSecretInput(p.rawInputs["uploads"])).toBe(true);
+    const key = p.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/litellm-master-key");
+    expect(key).toMatchObject({ owner: "65534", group: "65534", permissions: "0400" });
+    expect(key.content).toMatch(/^sk-/);
+    const config = p.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/prometheus.yml").content as string;
+    expect(config).not.toContain(key.content);
+    expect(config).toContain("credentials_file: secrets/litellm-master-key");
+    expect(p.inputs.command).toEqual(expect.arrayContaining(["--storage.tsdb.retention.time=15d", "--storage.tsdb.retention.size=10GB"]));
+    expect(p.inputs.mounts).toEqual([{ type: "bind", source: "/data/stack/prometheus", target: "/prometheus" }]);
+    expect(run.one("command:local:Command", "prometheus-data").inputs.create).toContain("-o 65534 -g 65534");
+  });
+
+  it("runs the DCGM exporter on the GPUs Ollama gets, and alerts on GPU memory", async () => {
+    const run = await runProgram(gpuStack());
+    const d = run.one(CONTAINER, "dcgm-exporter");
+    expect(d.inputs.gpus).toBe("device=0");
+    expect(d.inputs.capabilities).toEqual({ adds: ["SYS_ADMIN"] });
+    const uploads = run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file);
+    expect(uploads).toContain("/etc/prometheus/rules/gpu.yml");
+    const cpu = await runProgram(base);
+    expect(cpu.byType(CONTAINER).map((c) => c.name)).not.toContain("dcgm-exporter");
+    expect(cpu.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file)).not.toContain("/etc/prometheus/rules/gpu.yml");
+  });
+
+  it("moves from Promtail to Alloy by changing one key, keeping the shipper's state under dataRoot", async () => {
+    const promtail = await runProgram(base);
+    const pt = promtail.one(CONTAINER, "promtail");
+    expect(pt.inputs.mounts).toEqual([
+      { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
+      { type: "bind", source: "/data/stack/promtail", target: "/var/lib/promtail" },
+    ]);
+    const alloy = await runProgram(withValues({ logShipper: "alloy" }));
+    const names = alloy.byType(CONTAINER).map((c) => c.name);
+    expect(names).toContain("alloy");
+    expect(names).not.toContain("promtail");
+    const a = alloy.one(CONTAINER, "alloy");
+    expect(a.inputs.command).toContain("--server.http.listen-addr=0.0.0.0:12345");
+    expect(a.inputs.mounts[1]).toEqual({ type: "bind", source: "/data/stack/alloy", target: "/var/lib/alloy/data" });
+    expect(alloy.one(CONTAINER, "prometheus").inputs.uploads[0].content).toContain("alloy:12345");
+  });
+
+  const inputsOf = async (cfg: ProgramConfig) =>
+    Object.fromEntries((await runProgram(cfg)).byType(CONTAINER).map((c) => [c.name, JSON.stringify(c.inputs)]));
+
+  it("a Grafana-only or Loki-only edit leaves the LiteLLM and Ollama containers unchanged", async () => {
+    const before = await inputsOf(base);
+    const memory = JSON.parse(base.values["memoryLimitsMb"]!);
+    for (const edit of [{ memoryLimitsMb: { ...memory, grafana: 1024 } }, { loki: { retentionPeriod: "720h" } }]) {
+      const after = await inputsOf(withValues(edit));
+      expect(after["litellm"], JSON.stringify(edit)).toBe(before["litellm"]);
+      expect(after["ollama"], JSON.stringify(edit)).toBe(before["ollama"]);
+      expect(after["grafana"] !== before["grafana"] || after["loki"] !== before["loki"]).toBe(true);
+    }
+  });
+});
