@@ -6,6 +6,7 @@ import { rawConfigFromStackFile } from "../../config/stackFile.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { LITELLM, gatewayPlainEnv } from "../../components/gateway.js";
 import { CLOUD_RETRIES, COOLDOWN_SECONDS, renderLiteLlmConfig } from "../../renderers/litellm.js";
+import { METRICS } from "../../renderers/metrics.js";
 import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "./proxy.js";
 import { startOllamaStandIn, startOpenAiStandIn, type StandIn } from "./standins.js";
 
@@ -193,8 +194,11 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
     const r = await fetch(`${proxy.url}${LITELLM.metricsPath}`, { redirect: "manual", headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(r.status).toBe(200);
     const text = await r.text();
-    expect(text).toMatch(/^litellm_proxy_total_requests_metric_total\{/m);
-    expect(text).toMatch(/^litellm_deployment_successful_fallbacks_total\{/m);
+    // Every LiteLLM metric the dashboards and alert rules read exists in the real proxy's output.
+    for (const m of METRICS.filter((x) => x.name.startsWith("litellm_"))) {
+      const series = m.type === "histogram" ? `${m.name}_bucket` : m.name;
+      expect(text, m.name).toMatch(new RegExp(`^${series}(\\{| )`, "m"));
+    }
     const bare = await fetch(`${proxy.url}/metrics`, { redirect: "manual", headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(bare.status).toBe(307);
   });

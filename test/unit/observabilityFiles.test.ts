@@ -1,0 +1,258 @@
+// The observability files as rendered for the dev stack (and a GPU variant), checked with the real
+// Prometheus tools and against the metric catalog.
+import { execFile, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { bashHttpProbe } from "../../components/hardenedContainer.js";
+import { DASHBOARDS_DIR, grafanaFiles } from "../../components/grafana.js";
+import { PROMETHEUS, prometheusFiles, prometheusInternalUrl } from "../../components/prometheus.js";
+import { stackFiles } from "../../components/stackFiles.js";
+import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { DEFAULTS } from "../../config/schema.js";
+import { validateStackConfig } from "../../config/validate.js";
+import { isKnownMetric, metricNamesIn, METRICS } from "../../renderers/metrics.js";
+import { DATASOURCE_UIDS } from "../../renderers/grafana.js";
+import { alertRuleFiles, renderRuleFile } from "../../renderers/prometheus.js";
+import { renderAlloyConfig, buildPromtailConfig } from "../../renderers/logShipper.js";
+import { buildLokiConfig } from "../../renderers/loki.js";
+
+const dev = rawConfigFromStackFile(".", "dev");
+const devConfig = validateStackConfig(dev);
+const gpuConfig = validateStackConfig({
+  ...dev,
+  values: { ...dev.values, ollama: JSON.stringify({ ...JSON.parse(dev.values["ollama"]!), gpus: "all", flashAttention: true, kvCacheType: "q8_0" }) },
+});
+
+const hasPromtool = spawnSync("promtool", ["--version"]).status === 0;
+const inCi = process.env["CI"] === "true";
+// Locally the promtool checks may be skipped, and their names say why; in CI they always run.
+const promtoolIt = !hasPromtool && !inCi ? it.skip : it;
+const why = !hasPromtool && !inCi ? " (skipped: promtool is not installed; apt-get install -y prometheus)" : "";
+
+function promtool(args: string[], cwd: string) {
+  const r = spawnSync("promtool", args, { cwd, encoding: "utf8" });
+  if (r.error) throw new Error(`promtool could not run (apt-get install -y prometheus): ${r.error.message}`);
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Lays the Prometheus files out as the container sees them, below a temp folder. */
+function prometheusDir(config = gpuConfig): string {
+  const dir = mkdtempSync(join(tmpdir(), "aigw-prom-"));
+  for (const f of prometheusFiles(config)) {
+    const target = join(dir, f.containerPath.slice(PROMETHEUS.configDir.length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content);
+  }
+  mkdirSync(join(dir, "secrets"), { recursive: true });
+  writeFileSync(join(dir, PROMETHEUS.litellmKeyFile), "sk-test");
+  return dir;
+}
+
+function ruleTestDir(thresholds = DEFAULTS.alerts): string {
+  const dir = mkdtempSync(join(tmpdir(), "aigw-rules-"));
+  for (const f of alertRuleFiles(thresholds, { gpu: true, host: true })) writeFileSync(join(dir, `${f.name}.yml`), renderRuleFile(f));
+  cpSync("observability/rule-tests", dir, { recursive: true });
+  return dir;
+}
+const ruleTests = () => readdirSync("observability/rule-tests").filter((f) => f.endsWith(".test.yml")).sort();
+
+describe("Prometheus files", () => {
+  promtoolIt(`prometheus.yml passes promtool check config${why}`, () => {
+    for (const config of [devConfig, gpuConfig]) {
+      const r = promtool(["check", "config", "prometheus.yml"], prometheusDir(config));
+      expect(r.out).toContain("SUCCESS");
+      expect(r.status, r.out).toBe(0);
+    }
+  });
+
+  promtoolIt(`every rule file passes promtool check rules${why}`, () => {
+    const dir = prometheusDir();
+    const files = readdirSync(join(dir, "rules"));
+    expect(files.sort()).toEqual(["gateway.yml", "gpu.yml", "host.yml", "targets.yml"]);
+    const r = promtool(["check", "rules", ...files.map((f) => join("rules", f))], dir);
+    expect(r.status, r.out).toBe(0);
+  });
+
+  promtoolIt(`the alert rules pass their promtool unit tests${why}`, () => {
+    const r = promtool(["test", "rules", ...ruleTests()], ruleTestDir());
+    expect(r.status, r.out).toBe(0);
+    expect(r.out.match(/SUCCESS/g)?.length).toBe(ruleTests().length);
+  });
+
+  promtoolIt(`the unit tests notice a changed threshold${why}`, () => {
+    // Raised thresholds silence every firing case, so promtool must report failures.
+    const quiet = { errorRatePercent: 50, fallbackRatePercent: 90, p95LatencySeconds: 600, gpuMemoryPercent: 99.9, hostMemoryPercent: 99, diskPercent: 99 };
+    const r = promtool(["test", "rules", ...ruleTests()], ruleTestDir(quiet));
+    expect(r.status).not.toBe(0);
+    for (const alert of ["GatewayErrorRateHigh", "GatewayFallbackRateHigh", "RouteLatencyP95High", "HostMemoryNearFull", "HostDiskNearFull", "GpuMemoryNearFull"]) {
+      expect(r.out).toContain(alert);
+    }
+  });
+
+  it("every alert has a test where it fires and one where it stays quiet", () => {
+    const cases = new Map<string, { fires: boolean; quiet: boolean }>();
+    for (const f of ruleTests()) {
+      const doc = YAML.parse(readFileSync(`observability/rule-tests/${f}`, "utf8"));
+      for (const t of doc.tests) {
+        for (const a of t.alert_rule_test ?? []) {
+          const c = cases.get(a.alertname) ?? { fires: false, quiet: false };
+          if ((a.exp_alerts ?? []).length > 0) c.fires = true;
+          else c.quiet = true;
+          cases.set(a.alertname, c);
+        }
+      }
+    }
+    const alerts = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true }).flatMap((f) => f.rules.map((r) => r.alert));
+    expect(alerts).toHaveLength(8);
+    for (const a of alerts) expect(cases.get(a), a).toEqual({ fires: true, quiet: true });
+  });
+
+  it("scrapes LiteLLM on /metrics/ with the key from a file, and every enabled exporter", () => {
+    const doc = YAML.parse(prometheusFiles(gpuConfig)[0]!.content);
+    const jobs = Object.fromEntries(doc.scrape_configs.map((j: any) => [j.job_name, j]));
+    expect(Object.keys(jobs).sort()).toEqual(["cadvisor", "dcgm-exporter", "grafana", "litellm", "loki", "node-exporter", "prometheus", "promtail"]);
+    expect(jobs["litellm"].metrics_path).toBe("/metrics/");
+    expect(jobs["litellm"].authorization).toEqual({ type: "Bearer", credentials_file: "secrets/litellm-master-key" });
+    expect(doc.global.external_labels).toEqual({ stack: "dev" });
+  });
+
+  it("uses only catalogued metrics in alert rules", () => {
+    for (const f of alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true })) {
+      for (const r of f.rules) for (const m of metricNamesIn(r.expr)) expect(isKnownMetric(m), `${r.alert}: ${m}`).toBe(true);
+    }
+  });
+});
+
+describe("metric catalog", () => {
+  it("names a source for every metric, once", () => {
+    expect(new Set(METRICS.map((m) => m.name)).size).toBe(METRICS.length);
+    for (const m of METRICS) expect(m.source.length, m.name).toBeGreaterThan(10);
+  });
+
+  it("finds metric names in PromQL, but not functions, labels or durations", () => {
+    expect(
+      metricNamesIn('histogram_quantile(0.95, sum by (le, requested_model) (rate(litellm_request_total_latency_metric_bucket{job="x"}[10m]))) > 30'),
+    ).toEqual(["litellm_request_total_latency_metric_bucket"]);
+    expect(metricNamesIn('(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) * 100 > 90')).toEqual([
+      "node_memory_MemAvailable_bytes",
+      "node_memory_MemTotal_bytes",
+    ]);
+    expect(isKnownMetric("litellm_request_total_latency_metric_bucket")).toBe(true);
+    expect(isKnownMetric("litellm_request_total_latency_metric_total")).toBe(false);
+    expect(isKnownMetric("DCGM_FI_DEV_FB_USED")).toBe(true);
+  });
+});
+
+describe("Grafana dashboards", () => {
+  const dashboards = readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith(".json")).sort();
+  const parsed = dashboards.map((f) => [f, JSON.parse(readFileSync(join(DASHBOARDS_DIR, f), "utf8"))] as const);
+
+  it("are the gateway, GPU & host and logs dashboards, with unique UIDs", () => {
+    expect(dashboards).toEqual(["gateway.json", "gpu-host.json", "logs.json"]);
+    expect(new Set(parsed.map(([, d]) => d.uid)).size).toBe(3);
+  });
+
+  it("reference only provisioned datasource UIDs, and only catalogued metrics", () => {
+    const provisioned = YAML.parse(grafanaFiles(prometheusInternalUrl()).find((f) => f.path.includes("datasources"))!.content);
+    const uids = new Set(provisioned.datasources.map((d: { uid: string }) => d.uid));
+    expect(uids).toEqual(new Set(Object.values(DATASOURCE_UIDS)));
+    for (const [file, d] of parsed) {
+      const ids = d.panels.map((p: { id: number }) => p.id);
+      expect(new Set(ids).size, file).toBe(ids.length);
+      for (const p of d.panels) {
+        expect(uids.has(p.datasource.uid), `${file} panel ${p.title}`).toBe(true);
+        for (const t of p.targets) {
+          expect(t.datasource.uid, `${file} ${p.title}`).toBe(p.datasource.uid);
+          if (t.datasource.uid !== DATASOURCE_UIDS.prometheus) continue;
+          for (const m of metricNamesIn(t.expr)) expect(isKnownMetric(m), `${file} ${p.title}: ${m}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("show LiteLLM and Ollama logs by the shipper's service label", () => {
+    const logs = parsed.find(([f]) => f === "logs.json")![1];
+    const exprs = logs.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+    expect(exprs).toEqual(expect.arrayContaining(['{service="litellm"}', '{service="ollama"}']));
+  });
+});
+
+describe("Loki and the log shippers", () => {
+  it("Loki keeps data under its data path and deletes it after the retention period", () => {
+    const c = buildLokiConfig({ settings: { retentionPeriod: "720h" }, dataPath: "/loki", httpPort: 3100 }) as any;
+    expect(c.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
+    expect(c.limits_config.retention_period).toBe("720h");
+    expect(c.schema_config.configs[0]).toMatchObject({ store: "tsdb", schema: "v13", object_store: "filesystem" });
+    expect(c.common.storage.filesystem.chunks_directory).toBe("/loki/chunks");
+  });
+
+  const input = { stack: "dev", lokiPushUrl: "http://loki:3100/loki/api/v1/push", dockerSocket: "/var/run/docker.sock", statePath: "/state", httpPort: 9080 };
+
+  it("Promtail discovers this stack's containers and labels lines with container, service and stack", () => {
+    const c = buildPromtailConfig({ ...input, shipper: "promtail" }) as any;
+    expect(c.positions.filename).toBe("/state/positions.yaml");
+    const job = c.scrape_configs[0];
+    expect(job.docker_sd_configs[0]).toMatchObject({ host: "unix:///var/run/docker.sock", filters: [{ name: "label", values: ["ai-gateway.stack=dev"] }] });
+    expect(job.relabel_configs.map((r: any) => r.target_label)).toEqual(["container", "service", "stack"]);
+    expect(job.relabel_configs[1].source_labels).toEqual(["__meta_docker_container_label_ai_gateway_service"]);
+  });
+
+  it("Alloy gets the same discovery, labels and Loki endpoint in its own syntax", () => {
+    const text = renderAlloyConfig({ ...input, shipper: "alloy", httpPort: 12345 });
+    expect(text).toContain('discovery.docker "stack" {');
+    expect(text).toContain('values = ["ai-gateway.stack=dev"]');
+    expect(text).toContain('source_labels = ["__meta_docker_container_label_ai_gateway_stack"]');
+    expect(text).toContain("relabel_rules = discovery.relabel.stack.rules");
+    expect(text).toContain('url = "http://loki:3100/loki/api/v1/push"');
+    expect(text.split("{").length).toBe(text.split("}").length);
+  });
+});
+
+describe("the bash HTTP probe", () => {
+  it("passes on 200, fails on 503 and on a closed port, using only bash builtins", async () => {
+    let status = 200;
+    const server = createServer((_req, res) => res.writeHead(status).end("ok"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as AddressInfo).port;
+    // Asynchronous: a synchronous spawn would block the server this test runs in the same process.
+    const run = (p: number) =>
+      new Promise<number | null>((resolve) => {
+        const [, exe, ...args] = bashHttpProbe(p, "/ready");
+        // An empty PATH proves the probe needs nothing but bash itself.
+        execFile(`/bin/${exe}`, args, { env: { PATH: "" }, timeout: 5000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0));
+      });
+    try {
+      expect(await run(port)).toBe(0);
+      status = 503;
+      expect(await run(port)).not.toBe(0);
+    } finally {
+      server.close();
+    }
+    expect(await run(port)).not.toBe(0);
+  });
+});
+
+describe("npm run render", () => {
+  it("covers every generated file of the stack, secrets excluded", () => {
+    const paths = stackFiles(devConfig).map((f) => f.path).sort();
+    expect(paths).toEqual([
+      "grafana/dashboards/gateway.json",
+      "grafana/dashboards/gpu-host.json",
+      "grafana/dashboards/logs.json",
+      "grafana/provisioning/dashboards/ai-gateway.yaml",
+      "grafana/provisioning/datasources/ai-gateway.yaml",
+      "litellm/config.yaml",
+      "loki/config.yaml",
+      "prometheus/prometheus.yml",
+      "prometheus/rules/gateway.yml",
+      "prometheus/rules/host.yml",
+      "prometheus/rules/targets.yml",
+      "promtail/config.yml",
+    ]);
+  });
+});
