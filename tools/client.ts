@@ -54,12 +54,18 @@ export function describeKey(value: string | undefined): string {
   return `set (${v.startsWith("sk-") ? "sk-" : ""}…${v.slice(-4)})`;
 }
 
+/** Why a fetch failed, in a word when possible: ECONNREFUSED, ENOTFOUND, "timed out". */
+export function fetchFailure(e: unknown): string {
+  if ((e as Error).name === "TimeoutError") return "timed out";
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (e as Error).message;
+}
+
 async function request(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 30_000) });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new ToolError(`cannot reach ${new URL(url).origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    throw new ToolError(`cannot reach ${new URL(url).origin}: ${fetchFailure(e)}`);
   }
 }
 
@@ -116,8 +122,7 @@ export async function streamChat(t: GatewayTarget, model: string, o: ChatOptions
       signal: AbortSignal.timeout(o.timeoutMs ?? 120_000),
     });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    return fail(0, (e as Error).name === "TimeoutError" ? "timed out" : cause?.code ?? (e as Error).message);
+    return fail(0, fetchFailure(e));
   }
   if (res.status !== 200 || !res.body) {
     const body = await res.text().catch(() => "");
@@ -153,7 +158,7 @@ export async function streamChat(t: GatewayTarget, model: string, o: ChatOptions
       }
     }
   } catch (e) {
-    streamError = (e as Error).name === "TimeoutError" ? "timed out" : (e as Error).message;
+    streamError = fetchFailure(e);
   }
   const totalMs = performance.now() - t0;
   const outputTokens = usageTokens ?? chunks;

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { formatSummary, runBench, type BenchResult } from "./bench.js";
-import { describeKey, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";
+import { describeKey, fetchFailure, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";
 
 export type Status = "PASS" | "FAIL" | "SKIP";
 
@@ -48,8 +48,7 @@ async function httpSection(id: string, title: string, url: string, init: Request
     const { ok, output } = judge(r.status, body);
     return { id, title, command, output: `HTTP ${r.status}\n${output}`.trimEnd(), status: ok ? "PASS" : "FAIL" };
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    return { id, title, command, output: `unreachable: ${cause?.code ?? (e as Error).message}`, status: "FAIL" };
+    return { id, title, command, output: `unreachable: ${fetchFailure(e)}`, status: "FAIL" };
   }
 }
 

@@ -1,0 +1,159 @@
+// evidence and pr-body against the local stand-in stack and a fake `docker` on PATH.
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { collectEvidence, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
+import { main as prBodyMain, renderPrBody } from "../../../tools/prBody.js";
+import { KEY, startTestServer, type TestServer } from "./testServer.js";
+
+const OPENAI_KEY = "sk-proj-real-openai-key-wxyz";
+const PLANTED = "sk-planted-in-a-log-line-9876";
+const GRAFANA_PASSWORD = "grafana-pass-Zq81";
+const CONTAINER = "ai-gateway-dev-litellm";
+
+let binDir: string;
+const originalPath = process.env["PATH"];
+beforeAll(() => {
+  // Answers the three docker calls the evidence tool makes, the way the real CLI would.
+  binDir = mkdtempSync(join(tmpdir(), "fake-docker-"));
+  writeFileSync(
+    join(binDir, "docker"),
+    [
+      "#!/bin/sh",
+      'case "$1" in',
+      `  logs) echo "INFO started"; echo "ERROR upstream said Bearer ${PLANTED} was wrong";;`,
+      `  exec) [ "$4" = OPENAI_API_KEY ] && [ -z "$NO_KEY" ] && echo "${OPENAI_KEY}" || exit 1;;`,
+      '  inspect) echo "healthy unless-stopped";;',
+      "  *) exit 2;;",
+      "esac",
+    ].join("\n") + "\n",
+  );
+  chmodSync(join(binDir, "docker"), 0o755);
+  process.env["PATH"] = `${binDir}:${originalPath}`;
+});
+afterAll(() => {
+  process.env["PATH"] = originalPath;
+});
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  delete process.env["NO_KEY"];
+});
+
+async function evidenceFrom(s: TestServer, patch: Partial<EvidenceOptions> = {}): Promise<Evidence> {
+  return collectEvidence({
+    target: { url: s.url, key: KEY },
+    stack: "dev",
+    container: CONTAINER,
+    prometheusUrl: s.url,
+    lokiUrl: s.url,
+    grafanaUrl: s.url,
+    qdrantUrl: s.url,
+    benchN: 2,
+    secrets: [GRAFANA_PASSWORD],
+    ...patch,
+  });
+}
+
+const statusOf = (e: Evidence) => Object.fromEntries(e.sections.map((s) => [s.id, s.status]));
+
+describe("evidence", () => {
+  it("collects every section from a healthy stack, with PASS for each", async () => {
+    server = await startTestServer({ lokiLines: ["a litellm log line"] });
+    const e = await evidenceFrom(server);
+    expect(statusOf(e)).toEqual({
+      models: "PASS",
+      "ping:task:code": "PASS",
+      "ping:task:docs": "PASS",
+      metrics: "PASS",
+      "docker-logs": "PASS",
+      "loki-logs": "PASS",
+      bench: "PASS",
+      "openai-key": "PASS",
+      "container-health": "PASS",
+      prometheus: "PASS",
+      grafana: "PASS",
+      qdrant: "PASS",
+    });
+    const byId = Object.fromEntries(e.sections.map((s) => [s.id, s]));
+    expect(byId["openai-key"]!.output).toBe("OPENAI_API_KEY=set (sk-…wxyz)");
+    expect(byId["docker-logs"]!.command).toBe(`docker logs --tail 200 ${CONTAINER}`);
+    expect(byId["loki-logs"]!.output).toContain("a litellm log line");
+    expect(byId["metrics"]!.output).toMatch(/^litellm_proxy_total_requests_metric_total/m);
+    expect(e.bench!.runs).toHaveLength(6);
+  });
+
+  it("fails only the section of a service that cannot be reached", async () => {
+    const gone = await startTestServer();
+    const closedUrl = gone.url;
+    await gone.close();
+    server = await startTestServer();
+    const e = await evidenceFrom(server, { grafanaUrl: closedUrl });
+    const failed = e.sections.filter((s) => s.status === "FAIL").map((s) => s.id);
+    expect(failed).toEqual(["grafana"]);
+    expect(e.sections.find((s) => s.id === "grafana")!.output).toMatch(/^unreachable: ECONNREFUSED/);
+  });
+
+  it("reports a missing key as `missing`, and skips services it was given no URL for", async () => {
+    server = await startTestServer();
+    process.env["NO_KEY"] = "1";
+    const e = await evidenceFrom(server, { qdrantUrl: undefined as unknown as string });
+    expect(e.sections.find((s) => s.id === "openai-key")).toMatchObject({ status: "FAIL", output: "OPENAI_API_KEY=missing" });
+    expect(statusOf(e)["qdrant"]).toBe("SKIP");
+  });
+});
+
+describe("pr-body", () => {
+  it("follows the template, ticks the checklist from the evidence, charts p50/p95, and masks every secret", async () => {
+    server = await startTestServer({ metricsExtra: `litellm_leak{key="${KEY}",other="${PLANTED}"} 1`, lokiLines: [`password=${GRAFANA_PASSWORD}`] });
+    const e = await evidenceFrom(server);
+    const body = renderPrBody(e, "pt");
+    const headings = body.split("\n").filter((l) => /^## /.test(l));
+    expect(headings).toEqual(["## Contexto", "## Objetivo", "## Mudanças", "## Evidências", "## Riscos & Rollback", "## Checklist", "## Como testar"]);
+    expect(body).toContain("- [x] Healthcheck verde e restart automático.");
+    expect(body).toContain("- [x] Métricas no Prometheus e logs no Loki/Grafana.");
+    expect(body).toContain("- [x] `OPENAI_API_KEY` presente no contêiner (não no repositório).");
+    expect(body).toContain("- [x] Bench registrado (latência por tarefa/modelo).");
+    expect(body).toContain("- [ ] Backup de config e Qdrant agendados.");
+    expect(body).toContain("```mermaid\nxychart-beta");
+    expect(body).toContain('x-axis ["task:code", "task:docs", "openai/gpt-4o"]');
+    expect(body).toContain("OPENAI_API_KEY=set (sk-…wxyz)");
+    for (const secret of [KEY, PLANTED, OPENAI_KEY, GRAFANA_PASSWORD]) expect(body).not.toContain(secret);
+    const en = renderPrBody(e, "en");
+    expect(en.split("\n").filter((l) => /^## /.test(l))).toEqual(["## Context", "## Goal", "## Changes", "## Evidence", "## Risks & rollback", "## Checklist", "## How to test"]);
+  });
+
+  it("shows FAIL for a failed rollout, leaves the checklist unticked, and still includes the chart", async () => {
+    server = await startTestServer({ mode: "fail500" });
+    const e = await evidenceFrom(server);
+    const body = renderPrBody(e, "pt");
+    expect(body).toMatch(/\*\*FAIL:\*\* Ping chat \(task:code\), Ping chat \(task:docs\), Bench/);
+    expect(body).toContain("### Bench — FAIL");
+    expect(body).toContain("- [ ] Healthcheck verde e restart automático.");
+    expect(body).toContain("- [ ] Bench registrado (latência por tarefa/modelo).");
+    expect(body).toMatch(/^task:code\s+FAIL\s+\d+\s+-\s+-\s+500 stand-in failure for task:code$/m);
+    expect(body).toContain("```mermaid\nxychart-beta");
+  });
+});
+
+describe("the evidence and pr-body CLIs", () => {
+  it("write evidence JSON, and turn it into a PR body file", async () => {
+    server = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), "evidence-cli-"));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const args = ["--url", server.url, "--key", KEY, "--container", CONTAINER, "--loki-url", server.url, "--prometheus-url", server.url, "--grafana-url", server.url, "--qdrant-url", server.url, "--bench-n", "1", "--json", join(dir, "evidence.json")];
+      expect(await evidenceMain(args)).toBe(0);
+      expect(await prBodyMain(["--evidence", join(dir, "evidence.json"), "--lang", "en", "--out", join(dir, "body.md")])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const body = readFileSync(join(dir, "body.md"), "utf8");
+    expect(body).toContain("- [x] Bench recorded (latency per task/model).");
+    expect(body).not.toContain(KEY);
+    await expect(prBodyMain(["--evidence", join(dir, "missing.json")])).rejects.toThrow(/cannot read/);
+  });
+});
