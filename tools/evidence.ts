@@ -135,7 +135,7 @@ export async function collectEvidence(o: EvidenceOptions): Promise<Evidence> {
   }
 
   sections.push(
-    dockerSection("openai-key", "Ambiente (container)", ["exec", o.container, "printenv", "OPENAI_API_KEY"], (out, status) => {
+    dockerSection("openai-key", "Environment (container)", ["exec", o.container, "printenv", "OPENAI_API_KEY"], (out, status) => {
       const shown = describeKey(status === 0 ? out : undefined);
       return { ok: shown !== "missing", output: `OPENAI_API_KEY=${shown}` };
     }),

@@ -44,6 +44,15 @@ const TEXT = {
       backup: "Backup de config e Qdrant agendados.",
     },
     notVerified: "sem evidência nesta coleta",
+    // Section titles that read differently in the team's template; the rest are paths and names.
+    sectionTitles: {
+      "openai-key": "Ambiente (container)",
+      "container-health": "Healthcheck e política de restart",
+      "loki-logs": "Logs no Loki",
+      prometheus: "Saúde do Prometheus",
+      grafana: "Saúde do Grafana",
+      qdrant: "Saúde do Qdrant",
+    } as Record<string, string>,
     howToTest: "Como testar",
     steps: (e: Evidence) => [
       `\`npm run evidence -- ${e.stack ? `--stack ${e.stack}` : "--url <gatewayUrl> --key <masterKey>"} --json evidence.json\``,
@@ -82,6 +91,7 @@ const TEXT = {
       backup: "Config and Qdrant backups scheduled.",
     },
     notVerified: "not covered by this evidence",
+    sectionTitles: {} as Record<string, string>,
     howToTest: "How to test",
     steps: (e: Evidence) => [
       `\`npm run evidence -- ${e.stack ? `--stack ${e.stack}` : "--url <gatewayUrl> --key <masterKey>"} --json evidence.json\``,
@@ -134,8 +144,8 @@ function latencyChart(e: Evidence, lang: Lang): string {
   );
 }
 
-function sectionBlock(s: Section, e: Evidence): string {
-  const head = `### ${s.title} — ${s.status}\n\n\`${s.command}\``;
+function sectionBlock(s: Section, e: Evidence, lang: Lang): string {
+  const head = `### ${TEXT[lang].sectionTitles[s.id] ?? s.title} — ${s.status}\n\n\`${s.command}\``;
   if (s.id === "bench" && e.bench) {
     return `${head}\n\n${fenced(formatSummary(e.bench.summary))}\n\n<details><summary>runs</summary>\n\n${fenced(formatRuns(e.bench.runs))}\n\n</details>`;
   }
@@ -152,7 +162,7 @@ export function renderPrBody(e: Evidence, lang: Lang, secrets: readonly string[]
     `## ${t.context}\n${t.contextBody}`,
     `## ${t.goal}\n${t.goalBody.map((g) => `- ${g}`).join("\n")}`,
     `## ${t.changes}\n${t.changesBody(e).map((c) => `- ${c}`).join("\n")}`,
-    `## ${t.evidence}\n${failed.length ? `**FAIL:** ${failed.join(", ")}\n\n` : ""}${e.sections.map((s) => sectionBlock(s, e)).join("\n\n")}\n\n${latencyChart(e, lang)}`,
+    `## ${t.evidence}\n${failed.length ? `**FAIL:** ${failed.join(", ")}\n\n` : ""}${e.sections.map((s) => sectionBlock(s, e, lang)).join("\n\n")}\n\n${latencyChart(e, lang)}`,
     `## ${t.risks}\n${t.risksBody.map((r) => `- ${r}`).join("\n")}`,
     `## ${t.checklist}\n${checklist(e, lang).join("\n")}`,
     `## ${t.howToTest}\n${t.steps(e).map((step, i) => `${i + 1}. ${step}`).join("\n")}`,
