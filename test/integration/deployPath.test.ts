@@ -8,7 +8,7 @@ describe("the deploy-time loader", () => {
   it("type-checks and runs the program the way the Pulumi language host does", () => {
     const dev = rawConfigFromStackFile(".", "dev");
     const config = Object.fromEntries(Object.entries(dev.values).map(([k, v]) => [`ai-gateway:${k}`, v]));
-    const r = spawnSync(process.execPath, ["test/unit/fixtures/deployLoader.mjs"], {
+    const r = spawnSync(process.execPath, ["test/integration/fixtures/deployLoader.mjs"], {
       encoding: "utf8",
       env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" },
       timeout: 60_000,
