@@ -62,8 +62,6 @@ export interface GatewayArgs {
 }
 
 export class Gateway extends pulumi.ComponentResource {
-  readonly containerName: pulumi.Output<string>;
-
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:llm:Gateway", name, {}, opts);
     const files = gatewayFiles({ routes: args.routes, cloudModels: args.cloudModels, ollamaApiBase: args.ollamaUrl });
@@ -74,7 +72,7 @@ export class Gateway extends pulumi.ComponentResource {
     if (args.openaiApiKey) secretEnv.push(pulumi.interpolate`${LITELLM_ENV.openaiApiKey}=${args.openaiApiKey}`);
     const envs = pulumi.secret(pulumi.all([...gatewayPlainEnv(args.ollamaUrl), ...secretEnv]));
 
-    const { container } = hardenedContainer(
+    hardenedContainer(
       args.ctx,
       {
         service: "litellm",
@@ -89,7 +87,6 @@ export class Gateway extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.containerName = container.name;
-    this.registerOutputs({ containerName: this.containerName });
+    this.registerOutputs({});
   }
 }

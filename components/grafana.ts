@@ -8,7 +8,6 @@ import { renderGrafanaDashboardProvider, renderGrafanaDatasources, type GrafanaR
 import type { GeneratedFile } from "./files.js";
 import { asUploads } from "./files.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
-import { hostFolder } from "./host.js";
 import { lokiInternalUrl } from "./loki.js";
 
 export const GRAFANA = Object.freeze({
@@ -56,8 +55,6 @@ export class Grafana extends pulumi.ComponentResource {
     super("ai-gateway:observability:Grafana", name, {}, opts);
     const password = new random.RandomPassword("grafana-admin-password", { length: 32, special: false }, { parent: this });
     this.adminPassword = pulumi.secret(password.result);
-    const hostPath = `${args.ctx.dataRoot}/grafana`;
-    const folder = hostFolder(args.ctx.host, "grafana-data", { path: hostPath, uid: GRAFANA.uid, gid: GRAFANA.gid, mode: "0750" }, { parent: this });
     hardenedContainer(
       args.ctx,
       {
@@ -76,7 +73,7 @@ export class Grafana extends pulumi.ComponentResource {
           "GF_ANALYTICS_REPORTING_ENABLED=false",
           "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
         ],
-        mounts: [{ type: "bind", source: hostPath, target: GRAFANA.dataPath }],
+        data: { containerPath: GRAFANA.dataPath, uid: GRAFANA.uid, gid: GRAFANA.gid },
         uploads: pulumi.secret(
           pulumi.all([
             ...asUploads(grafanaFiles(args.prometheusUrl)),
@@ -84,7 +81,7 @@ export class Grafana extends pulumi.ComponentResource {
           ]),
         ),
       },
-      { parent: this, dependsOn: [folder.resource, ...args.dependsOn] },
+      { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({ adminPassword: this.adminPassword });
   }

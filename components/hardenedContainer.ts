@@ -5,8 +5,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceName } from "../config/images.js";
-import { LABEL_KEYS } from "../renderers/labels.js";
-import type { HostTarget } from "./host.js";
+import { LABEL_KEYS, containerName } from "../renderers/labels.js";
+import { hostFolder, type HostTarget } from "./host.js";
 
 /** What every component gets from the wiring: where it runs and what it joins. */
 export interface StackContext {
@@ -39,6 +39,11 @@ export interface ContainerSpec {
   readonly command?: readonly string[];
   readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
   readonly mounts?: readonly docker.types.input.ContainerMount[];
+  /**
+   * The service's persistent data: `<dataRoot>/<service>` on the host, created with the owner the
+   * image runs as before the container starts, and bind-mounted at `containerPath`.
+   */
+  readonly data?: { readonly containerPath: string; readonly uid: number; readonly gid: number };
   readonly uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
   readonly gpus?: string;
   readonly user?: string;
@@ -54,18 +59,28 @@ export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" }
 // (they are neither ForceNew nor handled by its update): replacing is the only way they take effect.
 const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota"];
 
-export const containerName = (stack: string, service: ServiceName) => `ai-gateway-${stack}-${service}`;
 
 export interface HardenedContainer {
   readonly container: docker.Container;
   readonly image: docker.RemoteImage;
 }
 
+export const dataFolderPath = (ctx: Pick<StackContext, "dataRoot">, service: ServiceName) => `${ctx.dataRoot}/${service}`;
+
 export function hardenedContainer(
   ctx: StackContext,
   spec: ContainerSpec,
   opts: { readonly parent: pulumi.Resource; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] },
 ): HardenedContainer {
+  const dataPath = dataFolderPath(ctx, spec.service);
+  const folder = spec.data
+    ? hostFolder(ctx.host, `${spec.service}-data`, { path: dataPath, uid: spec.data.uid, gid: spec.data.gid, mode: "0750" }, { parent: opts.parent })
+    : undefined;
+  const mounts: docker.types.input.ContainerMount[] = [
+    ...(spec.mounts ?? []),
+    ...(spec.data ? [{ type: "bind", source: dataPath, target: spec.data.containerPath }] : []),
+  ];
+  const dependsOn = [...(opts.dependsOn ?? []), ...(folder ? [folder.resource] : [])];
   const image = new docker.RemoteImage(
     `${spec.service}-image`,
     // keepLocally: a replaced or rolled-back container should not have to pull its old image again.
@@ -94,7 +109,7 @@ export function hardenedContainer(
       networksAdvanced: [{ name: ctx.network.name, aliases: [spec.service] }],
       ...(spec.command ? { command: [...spec.command] } : {}),
       ...(spec.envs ? { envs: spec.envs } : {}),
-      ...(spec.mounts ? { mounts: [...spec.mounts] } : {}),
+      ...(mounts.length ? { mounts } : {}),
       ...(spec.uploads ? { uploads: spec.uploads } : {}),
       ...(spec.gpus ? { gpus: spec.gpus } : {}),
       ...(spec.user ? { user: spec.user } : {}),
@@ -105,7 +120,7 @@ export function hardenedContainer(
     {
       parent: opts.parent,
       replaceOnChanges: APPLY_BY_REPLACEMENT,
-      ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+      ...(dependsOn.length ? { dependsOn } : {}),
     },
   );
   return { container, image };

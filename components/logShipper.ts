@@ -6,7 +6,6 @@ import { renderLogShipperConfig } from "../renderers/logShipper.js";
 import type { GeneratedFile } from "./files.js";
 import { asUploads } from "./files.js";
 import { bashHttpProbe, hardenedContainer, type StackContext } from "./hardenedContainer.js";
-import { hostFolder } from "./host.js";
 import { lokiInternalUrl } from "./loki.js";
 
 const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -57,8 +56,6 @@ export class LogShipper extends pulumi.ComponentResource {
   constructor(name: string, args: LogShipperArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:LogShipper", name, {}, opts);
     const facts = SHIPPERS[args.shipper];
-    const hostPath = `${args.ctx.dataRoot}/${args.shipper}`;
-    const folder = hostFolder(args.ctx.host, `${args.shipper}-state`, { path: hostPath, uid: 0, gid: 0, mode: "0750" }, { parent: this });
     hardenedContainer(
       args.ctx,
       {
@@ -69,15 +66,13 @@ export class LogShipper extends pulumi.ComponentResource {
         memoryMb: args.memoryMb,
         ports: [],
         command: facts.command(facts.configPath),
-        mounts: [
-          // Read-only keeps the socket file from being replaced; it does not limit the Docker API.
-          { type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: true },
-          // Positions (Promtail) or the WAL and positions (Alloy): without them a restart re-ships every log.
-          { type: "bind", source: hostPath, target: facts.statePath },
-        ],
+        // Read-only keeps the socket file from being replaced; it does not limit the Docker API.
+        mounts: [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: true }],
+        // Positions (Promtail) or the WAL and positions (Alloy): without them a restart re-ships every log.
+        data: { containerPath: facts.statePath, uid: 0, gid: 0 },
         uploads: asUploads(logShipperFiles(args.shipper, args.ctx.stack)),
       },
-      { parent: this, dependsOn: [folder.resource, ...args.dependsOn] },
+      { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});
   }

@@ -5,7 +5,6 @@ import { renderLokiConfig } from "../renderers/loki.js";
 import type { GeneratedFile } from "./files.js";
 import { asUploads } from "./files.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
-import { hostFolder } from "./host.js";
 
 export const LOKI = Object.freeze({
   port: 3100,
@@ -34,13 +33,10 @@ export interface LokiArgs {
 
 export class Loki extends pulumi.ComponentResource {
   readonly internalUrl = lokiInternalUrl();
-  readonly container: pulumi.Resource;
 
   constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:Loki", name, {}, opts);
-    const hostPath = `${args.ctx.dataRoot}/loki`;
-    const folder = hostFolder(args.ctx.host, "loki-data", { path: hostPath, uid: LOKI.uid, gid: LOKI.gid, mode: "0750" }, { parent: this });
-    const { container } = hardenedContainer(
+    hardenedContainer(
       args.ctx,
       {
         service: "loki",
@@ -51,12 +47,11 @@ export class Loki extends pulumi.ComponentResource {
         // Published so that the evidence tool and a user can query logs from the host.
         ports: [{ internal: LOKI.port, external: LOKI.port }],
         command: [`-config.file=${LOKI.configPath}`],
-        mounts: [{ type: "bind", source: hostPath, target: LOKI.dataPath }],
+        data: { containerPath: LOKI.dataPath, uid: LOKI.uid, gid: LOKI.gid },
         uploads: asUploads(lokiFiles(args.settings)),
       },
-      { parent: this, dependsOn: [folder.resource] },
+      { parent: this },
     );
-    this.container = container;
     this.registerOutputs({});
   }
 }

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuSelection, OllamaSettings } from "../config/schema.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
-import { hostCommand, hostFolder } from "./host.js";
+import { hostCommand } from "./host.js";
 
 export const OLLAMA = Object.freeze({
   port: 11434,
@@ -66,14 +66,10 @@ export function modelPullScript(containerName: string, tag: string): string {
 export class Ollama extends pulumi.ComponentResource {
   /** Base URL other containers on the stack network use. */
   readonly internalUrl: string;
-  readonly containerName: pulumi.Output<string>;
-  readonly containerId: pulumi.Output<string>;
 
   constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:llm:Ollama", name, {}, opts);
     const { ctx, settings } = args;
-    const hostDataPath = `${ctx.dataRoot}/ollama`;
-    const folder = hostFolder(ctx.host, "ollama-data", { path: hostDataPath, uid: OLLAMA.uid, gid: OLLAMA.gid, mode: "0750" }, { parent: this });
     const gpus = dockerGpus(settings.gpus);
     const { container } = hardenedContainer(
       ctx,
@@ -85,14 +81,12 @@ export class Ollama extends pulumi.ComponentResource {
         memoryMb: args.memoryMb,
         ports: [{ internal: OLLAMA.port, external: OLLAMA.port }],
         envs: ollamaEnv(settings),
-        mounts: [{ type: "bind", source: hostDataPath, target: OLLAMA.dataPath }],
+        data: { containerPath: OLLAMA.dataPath, uid: OLLAMA.uid, gid: OLLAMA.gid },
         ...(gpus ? { gpus } : {}),
       },
-      { parent: this, dependsOn: [folder.resource] },
+      { parent: this },
     );
     this.internalUrl = ollamaInternalUrl();
-    this.containerName = container.name;
-    this.containerId = container.id;
 
     // One command per model, after the container is healthy (the container waits for its probe).
     // A replaced container re-runs the check, which costs nothing when the model is on disk already.
@@ -105,6 +99,6 @@ export class Ollama extends pulumi.ComponentResource {
         { parent: this, dependsOn: [container] },
       );
     }
-    this.registerOutputs({ internalUrl: this.internalUrl, containerName: this.containerName });
+    this.registerOutputs({ internalUrl: this.internalUrl });
   }
 }

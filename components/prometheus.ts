@@ -9,7 +9,6 @@ import { asUploads } from "./files.js";
 import { LITELLM } from "./gateway.js";
 import { GRAFANA } from "./grafana.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
-import { hostFolder } from "./host.js";
 import { SHIPPERS } from "./logShipper.js";
 import { LOKI } from "./loki.js";
 
@@ -77,14 +76,11 @@ export interface PrometheusArgs {
 
 export class Prometheus extends pulumi.ComponentResource {
   readonly internalUrl = prometheusInternalUrl();
-  readonly container: pulumi.Resource;
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:Prometheus", name, {}, opts);
     const prometheus = args.settings;
-    const hostPath = `${args.ctx.dataRoot}/prometheus`;
-    const folder = hostFolder(args.ctx.host, "prometheus-data", { path: hostPath, uid: PROMETHEUS.uid, gid: PROMETHEUS.gid, mode: "0750" }, { parent: this });
-    const { container } = hardenedContainer(
+    hardenedContainer(
       args.ctx,
       {
         service: "prometheus",
@@ -100,7 +96,7 @@ export class Prometheus extends pulumi.ComponentResource {
           `--storage.tsdb.retention.time=${prometheus.retentionTime}`,
           `--storage.tsdb.retention.size=${prometheus.retentionSize}`,
         ],
-        mounts: [{ type: "bind", source: hostPath, target: PROMETHEUS.dataPath }],
+        data: { containerPath: PROMETHEUS.dataPath, uid: PROMETHEUS.uid, gid: PROMETHEUS.gid },
         uploads: pulumi.secret(
           pulumi.all([
             ...asUploads(args.files),
@@ -114,9 +110,8 @@ export class Prometheus extends pulumi.ComponentResource {
           ]),
         ),
       },
-      { parent: this, dependsOn: [folder.resource] },
+      { parent: this },
     );
-    this.container = container;
     this.registerOutputs({});
   }
 }

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { containerName } from "../renderers/labels.js";
 import { formatSummary, runBench, type BenchResult } from "./bench.js";
 import { describeKey, fetchFailure, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";
 
@@ -216,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
   const evidence = await collectEvidence({
     target,
     stack,
-    container: values.container ?? `ai-gateway-${stack ?? "dev"}-litellm`,
+    container: values.container ?? containerName(stack ?? "dev", "litellm"),
     ...optional("prometheusUrl", values["prometheus-url"] ?? out("prometheusUrl")),
     ...optional("lokiUrl", values["loki-url"] ?? out("lokiUrl")),
     ...optional("grafanaUrl", values["grafana-url"] ?? out("grafanaUrl")),
