@@ -12,9 +12,14 @@ import { LOKI, Loki } from "./components/loki.js";
 import { OLLAMA, Ollama } from "./components/ollama.js";
 import { PROMETHEUS, Prometheus, prometheusFiles } from "./components/prometheus.js";
 import { hostUrl } from "./components/urls.js";
+import { Backups, backupLayout } from "./components/backups.js";
+import { dataFolderPath } from "./components/hardenedContainer.js";
+import { QDRANT, Qdrant } from "./components/qdrant.js";
+import { stackFiles } from "./components/stackFiles.js";
+import { containerName } from "./renderers/labels.js";
 import { enabledServices } from "./config/services.js";
 
-const { config, secrets } = loadStackConfig();
+const { config, secrets, localStateDir } = loadStackConfig();
 const { images: image, memoryLimitsMb: memory } = config;
 
 const network = new docker.Network("network", { name: `ai-gateway-${config.stack}`, driver: "bridge" });
@@ -38,6 +43,8 @@ new Gateway("gateway", {
   dependsOn: [ollama],
 });
 
+const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
+
 const prometheus = new Prometheus("prometheus", {
   ctx,
   settings: config.prometheus,
@@ -45,11 +52,38 @@ const prometheus = new Prometheus("prometheus", {
   image: image.prometheus,
   memoryMb: memory.prometheus,
   litellmKey: masterKeyValue,
+  qdrantKey: qdrant.apiKey,
 });
-new Exporters("exporters", { ctx, settings: config.exporters, gpus: config.ollama.gpus, images: image, memoryLimitsMb: memory });
+const backups = backupLayout(config.dataRoot);
+new Exporters("exporters", {
+  ctx,
+  settings: config.exporters,
+  gpus: config.ollama.gpus,
+  images: image,
+  memoryLimitsMb: memory,
+  ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
+});
 const loki = new Loki("loki", { ctx, settings: config.loki, image: image.loki, memoryMb: memory.loki });
 new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], dependsOn: [loki] });
 const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, prometheusUrl: prometheus.internalUrl, dependsOn: [prometheus, loki] });
+
+if (config.backup.enabled) {
+  new Backups("backups", {
+    ctx,
+    input: {
+      stack: config.stack,
+      settings: config.backup,
+      layout: backups,
+      qdrantUrl: hostUrl(config.bindAddress, QDRANT.port),
+      grafanaData: dataFolderPath(config, "grafana"),
+      grafanaContainer: containerName(config.stack, "grafana"),
+      configSources: stackFiles(config).map((f) => `${containerName(config.stack, f.service)}:${f.containerPath}`),
+      ...(localStateDir ? { stateDir: localStateDir } : {}),
+    },
+    qdrantApiKey: qdrant.apiKey,
+    dependsOn: [qdrant, grafana],
+  });
+}
 
 export const gatewayUrl = hostUrl(config.bindAddress, LITELLM.port);
 export const ollamaUrl = hostUrl(config.bindAddress, OLLAMA.port);
@@ -61,5 +95,8 @@ export const grafanaAdminPassword = grafana.adminPassword;
 export const prometheusUrl = hostUrl(config.bindAddress, PROMETHEUS.port);
 export const lokiUrl = hostUrl(config.bindAddress, LOKI.port);
 export const logShipper = config.logShipper;
+export const qdrantUrl = hostUrl(config.bindAddress, QDRANT.port);
+export const qdrantApiKey = qdrant.apiKey;
+export const backupsDir = config.backup.enabled ? backups.backupsDir : null;
 // Only the images this stack runs: the shipper not chosen and disabled exporters are left out.
 export const images = Object.fromEntries(enabledServices(config).map((s) => [s, config.images[s]]));

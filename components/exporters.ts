@@ -30,6 +30,8 @@ export interface ExportersArgs {
   readonly gpus: GpuSelection;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
+  /** Host folder of *.prom files to expose (backup results), when backups run. */
+  readonly textfileDir?: string;
 }
 
 export class Exporters extends pulumi.ComponentResource {
@@ -47,7 +49,7 @@ export class Exporters extends pulumi.ComponentResource {
           memoryMb: mem["node-exporter"],
           ports: [],
           // The host's filesystems and processes, read-only; rslave so later mounts show up too.
-          command: ["--path.rootfs=/host"],
+          command: ["--path.rootfs=/host", ...(args.textfileDir ? [`--collector.textfile.directory=/host${args.textfileDir}`] : [])],
           pidMode: "host",
           mounts: [{ type: "bind", source: "/", target: "/host", readOnly: true, bindOptions: { propagation: "rslave" } }],
         },

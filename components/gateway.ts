@@ -46,7 +46,7 @@ export function gatewayPlainEnv(ollamaUrl: string): string[] {
 }
 
 export function gatewayFiles(input: LiteLlmRenderInput): GeneratedFile[] {
-  return [{ path: "litellm/config.yaml", containerPath: LITELLM.configPath, content: renderLiteLlmConfig(input) }];
+  return [{ service: "litellm", path: "litellm/config.yaml", containerPath: LITELLM.configPath, content: renderLiteLlmConfig(input) }];
 }
 
 export interface GatewayArgs {

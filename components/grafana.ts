@@ -32,10 +32,10 @@ export function grafanaFiles(prometheusUrl: string): GeneratedFile[] {
   const dashboards = readdirSync(DASHBOARDS_DIR)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => ({ path: `grafana/dashboards/${f}`, containerPath: `${GRAFANA.dashboardsPath}/${f}`, content: readFileSync(`${DASHBOARDS_DIR}${f}`, "utf8") }));
+    .map((f): GeneratedFile => ({ service: "grafana", path: `grafana/dashboards/${f}`, containerPath: `${GRAFANA.dashboardsPath}/${f}`, content: readFileSync(`${DASHBOARDS_DIR}${f}`, "utf8") }));
   return [
-    { path: "grafana/provisioning/datasources/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/datasources/ai-gateway.yaml`, content: renderGrafanaDatasources(input) },
-    { path: "grafana/provisioning/dashboards/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/dashboards/ai-gateway.yaml`, content: renderGrafanaDashboardProvider(input) },
+    { service: "grafana", path: "grafana/provisioning/datasources/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/datasources/ai-gateway.yaml`, content: renderGrafanaDatasources(input) },
+    { service: "grafana", path: "grafana/provisioning/dashboards/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/dashboards/ai-gateway.yaml`, content: renderGrafanaDashboardProvider(input) },
     ...dashboards,
   ];
 }

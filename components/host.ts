@@ -10,6 +10,8 @@ export interface HostCommandArgs {
   readonly delete?: pulumi.Input<string>;
   /** A change replaces the command, so its create runs again. */
   readonly triggers?: pulumi.Input<unknown>[];
+  /** Fed to create on standard input: the way secrets reach the host without appearing in a command line. */
+  readonly stdin?: pulumi.Input<string>;
 }
 
 export interface HostCommand {
@@ -30,6 +32,7 @@ export function hostCommand(host: HostTarget, name: string, args: HostCommandArg
           create: args.create,
           ...(args.delete !== undefined ? { delete: args.delete } : {}),
           ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
+          ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
           interpreter: ["/bin/sh", "-c"],
         },
         { ...opts, deleteBeforeReplace: true },
@@ -46,22 +49,25 @@ export interface FolderSpec {
   readonly mode: string;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Shell text that creates a folder with the owner an image needs; safe to run again and again. */
+/** Runs privileged steps as root: directly when already root, else through passwordless sudo. */
+export const AS_ROOT_PRELUDE = `if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`;
+
 export function folderCreateScript(f: FolderSpec): string {
   const dir = shellQuote(f.path);
   const install = `install -d -m ${f.mode} -o ${f.uid} -g ${f.gid} ${dir}`;
   // Not root: try passwordless sudo, and if that is not allowed say exactly what to run once by hand.
   return [
-    `if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`,
+    AS_ROOT_PRELUDE,
     `$SUDO ${install} || { echo "ai-gateway: cannot create ${f.path} owned by ${f.uid}:${f.gid} as $(id -un); run once: sudo ${install}" >&2; exit 1; }`,
   ].join("\n");
 }
 
 /** Removes the folder only when it is empty: destroying or replacing the stack never deletes data. */
 export function folderDeleteScript(f: FolderSpec): string {
-  return [`if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`, `$SUDO rmdir ${shellQuote(f.path)} 2>/dev/null || true`].join("\n");
+  return [AS_ROOT_PRELUDE, `$SUDO rmdir ${shellQuote(f.path)} 2>/dev/null || true`].join("\n");
 }
 
 export function hostFolder(host: HostTarget, name: string, folder: FolderSpec, opts: pulumi.CustomResourceOptions): HostCommand {

@@ -41,7 +41,7 @@ export function logShipperFiles(shipper: LogShipperKind, stack: string): Generat
     statePath: facts.statePath,
     httpPort: facts.port,
   });
-  return [{ path: `${shipper}/${facts.configPath.split("/").pop()}`, containerPath: facts.configPath, content }];
+  return [{ service: shipper, path: `${shipper}/${facts.configPath.split("/").pop()}`, containerPath: facts.configPath, content }];
 }
 
 export interface LogShipperArgs {

@@ -21,7 +21,7 @@ export const LOKI = Object.freeze({
 export const lokiInternalUrl = (): string => `http://loki:${LOKI.port}`;
 
 export function lokiFiles(settings: LokiSettings): GeneratedFile[] {
-  return [{ path: "loki/config.yaml", containerPath: LOKI.configPath, content: renderLokiConfig({ settings, dataPath: LOKI.dataPath, httpPort: LOKI.port }) }];
+  return [{ service: "loki", path: "loki/config.yaml", containerPath: LOKI.configPath, content: renderLokiConfig({ settings, dataPath: LOKI.dataPath, httpPort: LOKI.port }) }];
 }
 
 export interface LokiArgs {

@@ -11,6 +11,7 @@ import { GRAFANA } from "./grafana.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
 import { SHIPPERS } from "./logShipper.js";
 import { LOKI } from "./loki.js";
+import { QDRANT } from "./qdrant.js";
 
 export const PROMETHEUS = Object.freeze({
   port: 9090,
@@ -22,6 +23,7 @@ export const PROMETHEUS = Object.freeze({
   // Relative paths in prometheus.yml resolve against the config file's folder.
   rulesDir: "rules",
   litellmKeyFile: "secrets/litellm-master-key",
+  qdrantKeyFile: "secrets/qdrant-api-key",
   // promtool ships in the image and needs no shell (the distroless variant has none).
   healthcheck: { tests: ["CMD", "promtool", "check", "healthy", "--url=http://127.0.0.1:9090"], interval: "10s", timeout: "5s", startPeriod: "30s", retries: 5 } satisfies Healthcheck,
   waitTimeoutSeconds: 120,
@@ -40,6 +42,8 @@ export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
     { job: "loki", address: `loki:${LOKI.port}` },
     { job: config.logShipper, address: `${config.logShipper}:${shipper.port}` },
     { job: "grafana", address: `grafana:${GRAFANA.port}` },
+    // Qdrant's /metrics is not on its list of paths open without the key.
+    { job: "qdrant", address: `qdrant:${QDRANT.port}`, bearerTokenFile: PROMETHEUS.qdrantKeyFile },
     ...(on.has("node-exporter") ? [{ job: "node-exporter", address: `node-exporter:${NODE_EXPORTER.port}` }] : []),
     ...(on.has("cadvisor") ? [{ job: "cadvisor", address: `cadvisor:${CADVISOR.port}` }] : []),
     ...(on.has("dcgm-exporter") ? [{ job: "dcgm-exporter", address: `dcgm-exporter:${DCGM_EXPORTER.port}` }] : []),
@@ -48,14 +52,16 @@ export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
 
 export function prometheusFiles(config: StackConfig): GeneratedFile[] {
   const on = new Set(enabledServices(config));
-  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter") });
+  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter"), backup: config.backup.enabled });
   return [
     {
+      service: "prometheus",
       path: "prometheus/prometheus.yml",
       containerPath: `${PROMETHEUS.configDir}/prometheus.yml`,
       content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`] }),
     },
     ...rules.map((r) => ({
+      service: "prometheus" as const,
       path: `prometheus/${PROMETHEUS.rulesDir}/${r.name}.yml`,
       containerPath: `${PROMETHEUS.configDir}/${PROMETHEUS.rulesDir}/${r.name}.yml`,
       content: renderRuleFile(r),
@@ -70,8 +76,9 @@ export interface PrometheusArgs {
   readonly files: readonly GeneratedFile[];
   readonly image: string;
   readonly memoryMb: number;
-  /** LiteLLM's /metrics/ needs a key; the master key is the only one without a database. */
+  /** LiteLLM's /metrics/ needs a key (the master key is the only one without a database), as does Qdrant's. */
   readonly litellmKey: pulumi.Output<string>;
+  readonly qdrantKey: pulumi.Output<string>;
 }
 
 export class Prometheus extends pulumi.ComponentResource {
@@ -100,13 +107,16 @@ export class Prometheus extends pulumi.ComponentResource {
         uploads: pulumi.secret(
           pulumi.all([
             ...asUploads(args.files),
-            {
-              file: `${PROMETHEUS.configDir}/${PROMETHEUS.litellmKeyFile}`,
-              content: args.litellmKey,
+            ...[
+              [PROMETHEUS.litellmKeyFile, args.litellmKey],
+              [PROMETHEUS.qdrantKeyFile, args.qdrantKey],
+            ].map(([file, content]) => ({
+              file: `${PROMETHEUS.configDir}/${file}`,
+              content,
               owner: String(PROMETHEUS.uid),
               group: String(PROMETHEUS.gid),
               permissions: "0400",
-            },
+            })),
           ]),
         ),
       },

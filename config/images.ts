@@ -13,6 +13,7 @@ export const SERVICES = [
   "node-exporter",
   "cadvisor",
   "dcgm-exporter",
+  "qdrant",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -37,6 +38,8 @@ export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freez
   cadvisor: "ghcr.io/google/cadvisor:v0.60.5",
   // From 4.5.3-4.8.2 on only the -distroless image is published.
   "dcgm-exporter": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
+  // Debian 13 slim with bash, without curl or wget; runs as root (the -unprivileged variant as 1000).
+  qdrant: "qdrant/qdrant:v1.19.0",
 });
 
 // PyPI 1.82.7 and 1.82.8 were malicious (BerriAI/litellm#24512); 1.107.0 is reported compromised

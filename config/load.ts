@@ -12,6 +12,20 @@ export interface StackSecrets {
 export interface LoadedConfig {
   readonly config: StackConfig;
   readonly secrets: StackSecrets;
+  /** The Pulumi state folder when the stack uses a local file backend, for the backups to include. */
+  readonly localStateDir?: string;
+}
+
+/**
+ * PULUMI_BACKEND_URL wins over Pulumi.yaml's `file://./.pulumi-state`; any other scheme is remote
+ * state that this host cannot back up.
+ */
+export function localStateDir(env: NodeJS.ProcessEnv, projectDir: string): string | undefined {
+  const url = env["PULUMI_BACKEND_URL"] || "file://./.pulumi-state";
+  if (!url.startsWith("file://")) return undefined;
+  const path = url.slice("file://".length);
+  if (path.startsWith("~")) return undefined;
+  return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
 }
 
 // `isConfigSecret` is exported by the SDK's runtime but missing from its type definitions.
@@ -38,5 +52,6 @@ export function loadStackConfig(): LoadedConfig {
   }
   const cfg = new pulumi.Config(PROJECT);
   const openaiApiKey = config.cloudEnabled ? cfg.requireSecret("openaiApiKey") : undefined;
-  return { config, secrets: openaiApiKey ? { openaiApiKey } : {} };
+  const stateDir = localStateDir(process.env, process.cwd());
+  return { config, secrets: openaiApiKey ? { openaiApiKey } : {}, ...(stateDir ? { localStateDir: stateDir } : {}) };
 }

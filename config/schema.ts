@@ -62,6 +62,14 @@ export interface AlertThresholds {
   readonly diskPercent: number;
 }
 
+export interface BackupSettings {
+  readonly enabled: boolean;
+  /** Five-field cron expression, run by the host's cron as root. */
+  readonly schedule: string;
+  /** How many complete backups to keep. */
+  readonly retention: number;
+}
+
 export interface StackConfig {
   readonly stack: string;
   /** True when openaiApiKey is set (as a secret). Without it the stack is local-only. */
@@ -78,6 +86,7 @@ export interface StackConfig {
   readonly loki: LokiSettings;
   readonly exporters: ExporterSettings;
   readonly alerts: AlertThresholds;
+  readonly backup: BackupSettings;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
 }
@@ -132,5 +141,8 @@ export const DEFAULTS = Object.freeze({
     "node-exporter": 128,
     cadvisor: 256,
     "dcgm-exporter": 512,
+    qdrant: 2048,
   } satisfies Record<ServiceName, number>),
+  // 03:15 UTC daily, a week of copies.
+  backup: Object.freeze({ enabled: true, schedule: "15 3 * * *", retention: 7 } satisfies BackupSettings),
 });

@@ -7,6 +7,7 @@ import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, SERVICES, imageRefProblem,
 import {
   DEFAULTS,
   type AlertThresholds,
+  type BackupSettings,
   type ExporterSettings,
   type GpuSelection,
   type KvCacheType,
@@ -33,6 +34,7 @@ export const CONFIG_KEYS = [
   "loki",
   "exporters",
   "alerts",
+  "backup",
   "images",
   "memoryLimitsMb",
 ] as const;
@@ -315,6 +317,50 @@ function validateAlerts(c: Collector, raw: unknown): AlertThresholds {
   return out;
 }
 
+// minute hour day-of-month month day-of-week; each field `*`, `n`, `a-b`, with `/step`, comma lists.
+const CRON_FIELDS: readonly (readonly [string, number, number])[] = [
+  ["minute", 0, 59],
+  ["hour", 0, 23],
+  ["day of month", 1, 31],
+  ["month", 1, 12],
+  ["day of week", 0, 7],
+];
+
+/** What is wrong with a cron expression, or undefined. */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5) return `has ${fields.length} fields, cron needs 5 (minute hour day-of-month month day-of-week)`;
+  for (let i = 0; i < 5; i++) {
+    const [name, min, max] = CRON_FIELDS[i]!;
+    for (const part of fields[i]!.split(",")) {
+      const m = part.match(/^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/);
+      if (!m) return `${name} field "${fields[i]}" is not a number, a range, a list or */step`;
+      const [, , a, b, step] = m;
+      for (const n of [a, b]) if (n !== undefined && (Number(n) < min || Number(n) > max)) return `${name} ${n} is outside ${min}-${max}`;
+      if (a !== undefined && b !== undefined && Number(a) > Number(b)) return `${name} range ${a}-${b} runs backwards`;
+      if (step !== undefined && Number(step) < 1) return `${name} step must be at least 1`;
+    }
+  }
+  return undefined;
+}
+
+function validateBackup(c: Collector, raw: unknown): BackupSettings {
+  const d = DEFAULTS.backup;
+  const o = mapping(c, "backup", raw, ["enabled", "schedule", "retention"]);
+  const schedule = o["schedule"] ?? d.schedule;
+  if (typeof schedule !== "string") {
+    c.add("backup.schedule", `${quote(schedule)} is not a cron expression`, `e.g. backup.schedule: "${d.schedule}"`);
+  } else {
+    const problem = cronProblem(schedule);
+    if (problem) c.add("backup.schedule", `"${schedule}" ${problem}`, `use five fields, e.g. "${d.schedule}" (03:15 every day)`);
+  }
+  return {
+    enabled: bool(c, "backup.enabled", o["enabled"], d.enabled),
+    schedule: typeof schedule === "string" ? schedule.trim().split(/\s+/).join(" ") : d.schedule,
+    retention: intIn(c, "backup.retention", o["retention"], 1, 365, d.retention),
+  };
+}
+
 function validateServiceMap<T extends string | number>(
   c: Collector,
   key: string,
@@ -389,6 +435,10 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
   const exporters = validateExporters(c, parseStructured(c, "exporters", v["exporters"]), ollama.gpus);
   const alerts = validateAlerts(c, parseStructured(c, "alerts", v["alerts"]));
+  const backup = validateBackup(c, parseStructured(c, "backup", v["backup"]));
+  if (backup.enabled && !exporters.nodeExporter) {
+    c.add("backup.enabled", "backups report success through node-exporter, which exporters.nodeExporter turns off", "enable exporters.nodeExporter, or set backup.enabled to false");
+  }
 
   const images = validateServiceMap<string>(c, "images", parseStructured(c, "images", v["images"]), PINNED_IMAGES, (service, ref) => {
     if (typeof ref !== "string") return { problem: `expected an image reference string, got ${quote(ref)}`, fix: `e.g. ${quote(PINNED_IMAGES[service])}` };
@@ -421,6 +471,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     loki,
     exporters,
     alerts,
+    backup,
     images,
     memoryLimitsMb,
   });

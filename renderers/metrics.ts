@@ -14,6 +14,7 @@ const NODE = "prometheus/node_exporter meminfo and filesystem collectors (defaul
 const CADVISOR = "google/cadvisor docs/storage/prometheus.md";
 const LOKI = "grafana/loki distributor and server instrumentation";
 const PROMETHEUS = "Prometheus: synthetic series added to every scrape";
+const BACKUP = "scripts/backup.sh, through node-exporter's textfile collector";
 
 export const METRICS: readonly MetricFact[] = Object.freeze([
   // LiteLLM: counters carry the _total suffix, histograms _bucket/_sum/_count.
@@ -46,6 +47,10 @@ export const METRICS: readonly MetricFact[] = Object.freeze([
   // Loki.
   { name: "loki_distributor_lines_received_total", type: "counter", source: LOKI },
   { name: "loki_request_duration_seconds", type: "histogram", source: LOKI },
+  // Backups (written only on success).
+  { name: "ai_gateway_backup_last_success_timestamp_seconds", type: "gauge", source: BACKUP },
+  { name: "ai_gateway_backup_last_size_bytes", type: "gauge", source: BACKUP },
+  { name: "ai_gateway_backup_last_duration_seconds", type: "gauge", source: BACKUP },
   // Prometheus itself.
   { name: "up", type: "gauge", source: PROMETHEUS },
 ] satisfies MetricFact[]);

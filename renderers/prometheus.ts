@@ -60,9 +60,11 @@ export interface RuleFile {
 }
 
 const pct = (p: number) => p / 100;
+// A daily schedule plus two hours of slack before anyone is paged.
+export const BACKUP_MAX_AGE_HOURS = 26;
 
 /** Alert rules split by domain, one small file each. Thresholds come from the `alerts` config. */
-export function alertRuleFiles(t: AlertThresholds, opts: { readonly gpu: boolean; readonly host: boolean }): RuleFile[] {
+export function alertRuleFiles(t: AlertThresholds, opts: { readonly gpu: boolean; readonly host: boolean; readonly backup: boolean }): RuleFile[] {
   const files: RuleFile[] = [
     {
       name: "gateway",
@@ -134,6 +136,29 @@ export function alertRuleFiles(t: AlertThresholds, opts: { readonly gpu: boolean
           severity: "warning",
           summary: `A host filesystem is more than ${t.diskPercent}% full`,
           description: "{{ $labels.mountpoint }} is {{ $value | humanize }}% full.",
+        },
+      ],
+    });
+  }
+  if (opts.backup) {
+    files.push({
+      name: "backup",
+      rules: [
+        {
+          alert: "BackupStale",
+          expr: `time() - ai_gateway_backup_last_success_timestamp_seconds > ${BACKUP_MAX_AGE_HOURS} * 3600`,
+          for: "10m",
+          severity: "critical",
+          summary: `The last successful backup is more than ${BACKUP_MAX_AGE_HOURS} h old`,
+          description: "The last backup succeeded {{ $value | humanizeDuration }} ago: the scheduled run is failing or no longer runs. See <dataRoot>/backup/backup.log.",
+        },
+        {
+          alert: "BackupNeverSucceeded",
+          expr: "absent(ai_gateway_backup_last_success_timestamp_seconds)",
+          for: `${BACKUP_MAX_AGE_HOURS}h`,
+          severity: "critical",
+          summary: `No backup has succeeded for ${BACKUP_MAX_AGE_HOURS} h`,
+          description: "node-exporter reports no backup success at all: the backup has never completed since the stack was deployed.",
         },
       ],
     });

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { containerName } from "../renderers/labels.js";
+import { BACKUP_MAX_AGE_HOURS } from "../renderers/prometheus.js";
 import { formatSummary, runBench, type BenchResult } from "./bench.js";
 import { describeKey, fetchFailure, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";
 
@@ -39,6 +40,8 @@ export interface EvidenceOptions {
   readonly benchN: number;
   /** Values to mask besides anything shaped like sk-…: the Grafana password, the Qdrant key. */
   readonly secrets: readonly string[];
+  /** The clock, in ms since the epoch; tests fix it. */
+  readonly now: () => number;
 }
 
 async function httpSection(id: string, title: string, url: string, init: RequestInit, judge: (status: number, body: string) => { ok: boolean; output: string }): Promise<Section> {
@@ -149,6 +152,20 @@ export async function collectEvidence(o: EvidenceOptions): Promise<Evidence> {
     })),
   );
 
+  if (o.prometheusUrl) {
+    const url = `${o.prometheusUrl.replace(/\/+$/, "")}/api/v1/query?${new URLSearchParams({ query: "max(ai_gateway_backup_last_success_timestamp_seconds)" })}`;
+    sections.push(
+      await httpSection("backup", "Backups (last success, from Prometheus)", url, {}, (status, body) => {
+        const value = status === 200 ? (JSON.parse(body) as { data?: { result?: { value: [number, string] }[] } }).data?.result?.[0]?.value?.[1] : undefined;
+        if (value === undefined) return { ok: false, output: "no backup has succeeded yet (or backups are off)" };
+        const ageHours = (o.now() / 1000 - Number(value)) / 3600;
+        return { ok: ageHours < BACKUP_MAX_AGE_HOURS, output: `last success ${new Date(Number(value) * 1000).toISOString()}, ${ageHours.toFixed(1)} h ago` };
+      }),
+    );
+  } else {
+    sections.push({ id: "backup", title: "Backups", command: "-", output: "no Prometheus URL given", status: "SKIP" });
+  }
+
   const health: [string, string, string | undefined, string, (s: number, b: string) => boolean][] = [
     ["prometheus", "Prometheus", o.prometheusUrl, "/-/healthy", (s) => s === 200],
     ["grafana", "Grafana", o.grafanaUrl, "/api/health", (s, b) => s === 200 && /"database":\s*"ok"/.test(b)],
@@ -224,6 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     ...optional("qdrantUrl", values["qdrant-url"] ?? out("qdrantUrl")),
     benchN,
     secrets,
+    now: Date.now,
   });
   console.log(formatEvidence(evidence));
   if (values.json) writeFileSync(values.json, mask(JSON.stringify(evidence, null, 2), [target.key, ...secrets]) + "\n");

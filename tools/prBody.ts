@@ -50,6 +50,7 @@ const TEXT = {
       "container-health": "Healthcheck e política de restart",
       "loki-logs": "Logs no Loki",
       prometheus: "Saúde do Prometheus",
+      backup: "Backups (último sucesso, pelo Prometheus)",
       grafana: "Saúde do Grafana",
       qdrant: "Saúde do Qdrant",
     } as Record<string, string>,
@@ -119,8 +120,7 @@ function checklist(e: Evidence, lang: Lang): string[] {
     [t.items.observability, passed(e, "metrics", "loki-logs", "prometheus", "grafana")],
     [t.items.key, passed(e, "openai-key")],
     [t.items.bench, passed(e, "bench")],
-    // Backups are not part of the evidence yet: never ticked.
-    [t.items.backup, null],
+    [t.items.backup, e.sections.some((s) => s.id === "backup") ? passed(e, "backup") : null],
   ];
   return items.map(([label, ok]) => `- [${ok ? "x" : " "}] ${label}${ok === null ? ` _(${t.notVerified})_` : ""}`);
 }

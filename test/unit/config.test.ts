@@ -51,6 +51,14 @@ describe("the dev stack file", () => {
   });
 });
 
+describe("backup schedule", () => {
+  it("accepts cron lists, ranges and steps, and normalises spacing", () => {
+    for (const schedule of ["15 3 * * *", "*/15 * * * 1-5", "0 0,12 1 */2 0", "0  4 * * 7"]) {
+      expect(validateStackConfig(withValues({ backup: JSON.stringify({ schedule }) })).backup.schedule).toBe(schedule.split(/\s+/).join(" "));
+    }
+  });
+});
+
 describe("defaults", () => {
   it("fill every key of an empty stack, sized for one 24 GB GPU", () => {
     const c = validateStackConfig({ stack: "s", values: {}, secretKeys: new Set() });
@@ -96,6 +104,13 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["image without tag", withValues({ images: JSON.stringify({ ollama: "ollama/ollama" }) }), /ai-gateway:images.ollama: .*has no tag/],
     ["compromised LiteLLM", withValues({ images: JSON.stringify({ litellm: "ghcr.io/berriai/litellm:v1.82.8" }) }), /ai-gateway:images.litellm: LiteLLM 1.82.8 is reported compromised/],
     ["unknown image service", withValues({ images: JSON.stringify({ olama: "ollama/ollama:0.32.15" }) }), /ai-gateway:images.olama: unknown key/],
+    ["cron with 3 fields", withValues({ backup: JSON.stringify({ schedule: "* * *" }) }), /ai-gateway:backup.schedule: "\* \* \*" has 3 fields, cron needs 5/],
+    ["cron minute out of range", withValues({ backup: JSON.stringify({ schedule: "60 3 * * *" }) }), /ai-gateway:backup.schedule: .*minute 60 is outside 0-59/],
+    ["cron backwards range", withValues({ backup: JSON.stringify({ schedule: "0 5-1 * * *" }) }), /hour range 5-1 runs backwards/],
+    ["cron nickname", withValues({ backup: JSON.stringify({ schedule: "@daily" }) }), /ai-gateway:backup.schedule: "@daily" has 1 fields/],
+    ["zero retention", withValues({ backup: JSON.stringify({ retention: 0 }) }), /ai-gateway:backup.retention: 0 is not a whole number from 1 to 365/],
+    ["backups without node-exporter", withValues({ exporters: JSON.stringify({ nodeExporter: false }) }), /ai-gateway:backup.enabled: backups report success through node-exporter/],
+    ["unknown backup key", withValues({ backup: JSON.stringify({ retain: 3 }) }), /ai-gateway:backup.retain: unknown key/],
     ["tiny memory limit", withValues({ memoryLimitsMb: JSON.stringify({ litellm: 10 }) }), /ai-gateway:memoryLimitsMb.litellm: 10 is not a whole number of MiB/],
   ];
   it.each(cases)("%s", (_name, raw, pattern) => {

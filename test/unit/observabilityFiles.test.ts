@@ -49,13 +49,13 @@ function prometheusDir(config = gpuConfig): string {
     writeFileSync(target, f.content);
   }
   mkdirSync(join(dir, "secrets"), { recursive: true });
-  writeFileSync(join(dir, PROMETHEUS.litellmKeyFile), "sk-test");
+  for (const f of [PROMETHEUS.litellmKeyFile, PROMETHEUS.qdrantKeyFile]) writeFileSync(join(dir, f), "test-key");
   return dir;
 }
 
 function ruleTestDir(thresholds = DEFAULTS.alerts): string {
   const dir = mkdtempSync(join(tmpdir(), "aigw-rules-"));
-  for (const f of alertRuleFiles(thresholds, { gpu: true, host: true })) writeFileSync(join(dir, `${f.name}.yml`), renderRuleFile(f));
+  for (const f of alertRuleFiles(thresholds, { gpu: true, host: true, backup: true })) writeFileSync(join(dir, `${f.name}.yml`), renderRuleFile(f));
   cpSync("observability/rule-tests", dir, { recursive: true });
   return dir;
 }
@@ -73,7 +73,7 @@ describe("Prometheus files", () => {
   promtoolIt(`every rule file passes promtool check rules${why}`, () => {
     const dir = prometheusDir();
     const files = readdirSync(join(dir, "rules"));
-    expect(files.sort()).toEqual(["gateway.yml", "gpu.yml", "host.yml", "targets.yml"]);
+    expect(files.sort()).toEqual(["backup.yml", "gateway.yml", "gpu.yml", "host.yml", "targets.yml"]);
     const r = promtool(["check", "rules", ...files.map((f) => join("rules", f))], dir);
     expect(r.status, r.out).toBe(0);
   });
@@ -107,22 +107,23 @@ describe("Prometheus files", () => {
         }
       }
     }
-    const alerts = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true }).flatMap((f) => f.rules.map((r) => r.alert));
-    expect(alerts).toHaveLength(8);
+    const alerts = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true }).flatMap((f) => f.rules.map((r) => r.alert));
+    expect(alerts).toHaveLength(10);
     for (const a of alerts) expect(cases.get(a), a).toEqual({ fires: true, quiet: true });
   });
 
   it("scrapes LiteLLM on /metrics/ with the key from a file, and every enabled exporter", () => {
     const doc = YAML.parse(prometheusFiles(gpuConfig)[0]!.content);
     const jobs = Object.fromEntries(doc.scrape_configs.map((j: any) => [j.job_name, j]));
-    expect(Object.keys(jobs).sort()).toEqual(["cadvisor", "dcgm-exporter", "grafana", "litellm", "loki", "node-exporter", "prometheus", "promtail"]);
+    expect(Object.keys(jobs).sort()).toEqual(["cadvisor", "dcgm-exporter", "grafana", "litellm", "loki", "node-exporter", "prometheus", "promtail", "qdrant"]);
+    expect(jobs["qdrant"].authorization).toEqual({ type: "Bearer", credentials_file: "secrets/qdrant-api-key" });
     expect(jobs["litellm"].metrics_path).toBe("/metrics/");
     expect(jobs["litellm"].authorization).toEqual({ type: "Bearer", credentials_file: "secrets/litellm-master-key" });
     expect(doc.global.external_labels).toEqual({ stack: "dev" });
   });
 
   it("uses only catalogued metrics in alert rules", () => {
-    for (const f of alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true })) {
+    for (const f of alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true })) {
       for (const r of f.rules) for (const m of metricNamesIn(r.expr)) expect(isKnownMetric(m), `${r.alert}: ${m}`).toBe(true);
     }
   });
@@ -249,6 +250,7 @@ describe("npm run render", () => {
       "litellm/config.yaml",
       "loki/config.yaml",
       "prometheus/prometheus.yml",
+      "prometheus/rules/backup.yml",
       "prometheus/rules/gateway.yml",
       "prometheus/rules/host.yml",
       "prometheus/rules/targets.yml",

@@ -9,7 +9,7 @@ import { isSecretInput, promiseOf, runProgram, type ProgramConfig, type ProgramR
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
-const DEV_CONTAINERS = ["cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail"];
+const DEV_CONTAINERS = ["cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
 // Services a user or a tool reaches from the host; exporters and the shipper publish nothing.
 // What each image has to probe with (../shared/reference/images.md): only Grafana ships curl, only the
 // busybox-based node-exporter has wget, Loki has no shell at all.
@@ -24,8 +24,9 @@ const PROBE_PROGRAM: Record<string, string> = {
   "node-exporter": "wget",
   cadvisor: "/usr/bin/healthcheck.sh",
   "dcgm-exporter": "bash",
+  qdrant: "bash",
 };
-const PUBLISHED = { litellm: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000 } as Record<string, number>;
+const PUBLISHED = { litellm: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000, qdrant: 6333 } as Record<string, number>;
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = rawConfigFromStackFile(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };

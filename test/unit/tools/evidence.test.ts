@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { collectEvidence, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
 import { main as prBodyMain, renderPrBody } from "../../../tools/prBody.js";
-import { KEY, startTestServer, type TestServer } from "./testServer.js";
+import { KEY, NOW_SECONDS, startTestServer, type TestServer } from "./testServer.js";
 
 const OPENAI_KEY = "sk-proj-real-openai-key-wxyz";
 const PLANTED = "sk-planted-in-a-log-line-9876";
@@ -54,6 +54,7 @@ async function evidenceFrom(s: TestServer, patch: Partial<EvidenceOptions> = {})
     qdrantUrl: s.url,
     benchN: 2,
     secrets: [GRAFANA_PASSWORD],
+    now: () => NOW_SECONDS * 1000,
     ...patch,
   });
 }
@@ -74,6 +75,7 @@ describe("evidence", () => {
       bench: "PASS",
       "openai-key": "PASS",
       "container-health": "PASS",
+      backup: "PASS",
       prometheus: "PASS",
       grafana: "PASS",
       qdrant: "PASS",
@@ -84,6 +86,7 @@ describe("evidence", () => {
     expect(byId["loki-logs"]!.output).toContain("a litellm log line");
     expect(byId["metrics"]!.output).toMatch(/^litellm_proxy_total_requests_metric_total/m);
     expect(e.bench!.runs).toHaveLength(6);
+    expect(byId["backup"]!.output).toBe("HTTP 200\nlast success 2025-12-31T23:00:00.000Z, 1.0 h ago");
   });
 
   it("fails only the section of a service that cannot be reached", async () => {
@@ -95,6 +98,15 @@ describe("evidence", () => {
     const failed = e.sections.filter((s) => s.status === "FAIL").map((s) => s.id);
     expect(failed).toEqual(["grafana"]);
     expect(e.sections.find((s) => s.id === "grafana")!.output).toMatch(/^unreachable: ECONNREFUSED/);
+  });
+
+  it("fails the backup section when the last success is older than 26 h, or there is none", async () => {
+    server = await startTestServer({ lastBackup: NOW_SECONDS - 27 * 3600 });
+    const old = (await evidenceFrom(server)).sections.find((s) => s.id === "backup")!;
+    expect(old).toMatchObject({ status: "FAIL", output: "HTTP 200\nlast success 2025-12-30T21:00:00.000Z, 27.0 h ago" });
+    server.behaviour.lastBackup = null;
+    const none = (await evidenceFrom(server)).sections.find((s) => s.id === "backup")!;
+    expect(none).toMatchObject({ status: "FAIL", output: "HTTP 200\nno backup has succeeded yet (or backups are off)" });
   });
 
   it("reports a missing key as `missing`, and skips services it was given no URL for", async () => {
@@ -117,7 +129,7 @@ describe("pr-body", () => {
     expect(body).toContain("- [x] Métricas no Prometheus e logs no Loki/Grafana.");
     expect(body).toContain("- [x] `OPENAI_API_KEY` presente no contêiner (não no repositório).");
     expect(body).toContain("- [x] Bench registrado (latência por tarefa/modelo).");
-    expect(body).toContain("- [ ] Backup de config e Qdrant agendados.");
+    expect(body).toContain("- [x] Backup de config e Qdrant agendados.");
     expect(body).toContain("```mermaid\nxychart-beta");
     expect(body).toContain('x-axis ["task:code", "task:docs", "openai/gpt-4o"]');
     expect(body).toContain("OPENAI_API_KEY=set (sk-…wxyz)");
@@ -141,7 +153,8 @@ describe("pr-body", () => {
 
 describe("the evidence and pr-body CLIs", () => {
   it("write evidence JSON, and turn it into a PR body file", async () => {
-    server = await startTestServer();
+    // The CLI runs on the real clock: a backup that succeeded a minute ago.
+    server = await startTestServer({ lastBackup: Math.floor(Date.now() / 1000) - 60 });
     const dir = mkdtempSync(join(tmpdir(), "evidence-cli-"));
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

@@ -21,6 +21,8 @@ export interface ServerBehaviour {
   /** A line planted in the gateway's /metrics/ output, e.g. to prove it is masked. */
   metricsExtra: string;
   lokiLines: string[];
+  /** ai_gateway_backup_last_success_timestamp_seconds, or null for none. */
+  lastBackup: number | null;
 }
 
 export interface TestServer {
@@ -32,6 +34,8 @@ export interface TestServer {
 }
 
 export const KEY = "sk-test-gateway-key-0123456789";
+/** The fixed clock of the evidence tests: 2026-01-01T00:00:00Z. */
+export const NOW_SECONDS = 1767225600;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startTestServer(patch: Partial<ServerBehaviour> = {}): Promise<TestServer> {
@@ -45,6 +49,7 @@ export async function startTestServer(patch: Partial<ServerBehaviour> = {}): Pro
     models: ["task:code", "task:docs", "openai/gpt-4o"],
     metricsExtra: "",
     lokiLines: ["line one", "line two"],
+    lastBackup: NOW_SECONDS - 3600,
     ...patch,
   };
   let inFlight = 0;
@@ -63,6 +68,8 @@ export async function startTestServer(patch: Partial<ServerBehaviour> = {}): Pro
         return res.writeHead(200).end("Prometheus Server is Healthy.\n");
       case "/api/health":
         return json(200, { database: "ok", version: "13.2.0" });
+      case "/api/v1/query":
+        return json(200, { status: "success", data: { resultType: "vector", result: behaviour.lastBackup === null ? [] : [{ metric: {}, value: [1767225600, String(behaviour.lastBackup)] }] } });
       case "/readyz":
         return res.writeHead(200).end("all shards are ready");
       case "/loki/api/v1/query_range":

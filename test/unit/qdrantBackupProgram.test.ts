@@ -1,0 +1,58 @@
+// Qdrant and the backup schedule under mocks.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
+
+const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
+const dev = rawConfigFromStackFile(".", "dev");
+const base: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
+
+describe("Qdrant under mocks", () => {
+  it("runs with a secret API key, telemetry off, data under dataRoot and its port on bindAddress", async () => {
+    const run = await runProgram(base);
+    const q = run.one(CONTAINER, "qdrant");
+    expect(isSecretInput(q.rawInputs["envs"])).toBe(true);
+    const key = await promiseOf(run.outputs["qdrantApiKey"] as pulumi.Output<string>);
+    expect(await pulumi.isSecret(run.outputs["qdrantApiKey"] as pulumi.Output<string>)).toBe(true);
+    expect(q.inputs.envs).toEqual(
+      expect.arrayContaining([`QDRANT__SERVICE__API_KEY=${key}`, "QDRANT__TELEMETRY_DISABLED=true", "QDRANT__STORAGE__SNAPSHOTS_PATH=/qdrant/data/snapshots"]),
+    );
+    expect(q.inputs.ports).toEqual([{ internal: 6333, external: 6333, ip: "127.0.0.1", protocol: "tcp" }]);
+    expect(q.inputs.mounts).toEqual([{ type: "bind", source: "/data/stack/qdrant", target: "/qdrant/data" }]);
+    expect(q.inputs.healthcheck.tests.join(" ")).toContain("GET /readyz");
+    expect(run.outputs["qdrantUrl"]).toBe("http://127.0.0.1:6333");
+    // Prometheus gets the key as a file, as for LiteLLM.
+    const uploads = run.one(CONTAINER, "prometheus").inputs.uploads;
+    expect(uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/qdrant-api-key").content).toBe(key);
+  });
+});
+
+describe("backups under mocks", () => {
+  it("installs the schedule with one idempotent host command that gets the key on stdin only", async () => {
+    const run = await runProgram(base);
+    const install = run.one(COMMAND, "backup-install");
+    expect(install.options.deleteBeforeReplace).toBe(true);
+    expect(isSecretInput(install.rawInputs["stdin"])).toBe(true);
+    const key = await promiseOf(run.outputs["qdrantApiKey"] as pulumi.Output<string>);
+    expect(install.inputs.stdin).toBe(key);
+    expect(install.inputs.create).not.toContain(key);
+    expect(install.inputs.create).toContain("/etc/cron.d/ai-gateway-dev-backup");
+    expect(install.inputs.create).toContain("15 3 * * * root /data/stack/backup/bin/backup.sh /data/stack/backup/backup.env");
+    expect(install.inputs.create).toContain("CONFIG_SOURCES='ai-gateway-dev-litellm:/app/config.yaml ai-gateway-dev-prometheus:/etc/prometheus/prometheus.yml");
+    expect(install.inputs.delete).toContain("rm -f '/etc/cron.d/ai-gateway-dev-backup'");
+    expect(run.one(CONTAINER, "node-exporter").inputs.command).toContain("--collector.textfile.directory=/host/data/stack/backup/textfile");
+    const rules = run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file);
+    expect(rules).toContain("/etc/prometheus/rules/backup.yml");
+    expect(run.outputs["backupsDir"]).toBe("/data/stack/backups");
+  });
+
+  it("installs nothing with backup.enabled false", async () => {
+    const run = await runProgram({ ...base, values: { ...base.values, backup: JSON.stringify({ enabled: false }) } });
+    expect(run.byType(COMMAND).map((c) => c.name)).not.toContain("backup-install");
+    expect(run.one(CONTAINER, "node-exporter").inputs.command).toEqual(["--path.rootfs=/host"]);
+    expect(run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file)).not.toContain("/etc/prometheus/rules/backup.yml");
+    expect(run.outputs["backupsDir"]).toBeNull();
+  });
+});
