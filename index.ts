@@ -2,22 +2,21 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { loadStackConfig } from "./config/load.js";
+import { Backups, backupLayout } from "./components/backups.js";
 import { Exporters } from "./components/exporters.js";
 import { Gateway, LITELLM } from "./components/gateway.js";
 import { GRAFANA, Grafana } from "./components/grafana.js";
-import type { StackContext } from "./components/hardenedContainer.js";
+import { dataFolderPath, type StackContext } from "./components/hardenedContainer.js";
 import { LogShipper } from "./components/logShipper.js";
 import { LOKI, Loki } from "./components/loki.js";
 import { OLLAMA, Ollama } from "./components/ollama.js";
 import { PROMETHEUS, Prometheus, prometheusFiles } from "./components/prometheus.js";
-import { hostUrl } from "./components/urls.js";
-import { Backups, backupLayout } from "./components/backups.js";
-import { dataFolderPath } from "./components/hardenedContainer.js";
 import { QDRANT, Qdrant } from "./components/qdrant.js";
 import { stackFiles } from "./components/stackFiles.js";
-import { containerName } from "./renderers/labels.js";
+import { hostUrl } from "./components/urls.js";
+import { loadStackConfig } from "./config/load.js";
 import { enabledServices } from "./config/services.js";
+import { containerName } from "./renderers/labels.js";
 
 const { config, secrets, localStateDir } = loadStackConfig();
 const { images: image, memoryLimitsMb: memory } = config;

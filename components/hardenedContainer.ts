@@ -46,7 +46,6 @@ export interface ContainerSpec {
   readonly data?: { readonly containerPath: string; readonly uid: number; readonly gid: number };
   readonly uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
   readonly gpus?: string;
-  readonly user?: string;
   readonly capabilityAdds?: readonly string[];
   readonly pidMode?: "host";
   readonly devices?: readonly string[];
@@ -54,15 +53,12 @@ export interface ContainerSpec {
 
 export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" });
 
-
 // The docker provider stores changes to these but never applies them to a running container
 // (they are neither ForceNew nor handled by its update): replacing is the only way they take effect.
 const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota"];
 
-
 export interface HardenedContainer {
   readonly container: docker.Container;
-  readonly image: docker.RemoteImage;
 }
 
 export const dataFolderPath = (ctx: Pick<StackContext, "dataRoot">, service: ServiceName) => `${ctx.dataRoot}/${service}`;
@@ -112,7 +108,6 @@ export function hardenedContainer(
       ...(mounts.length ? { mounts } : {}),
       ...(spec.uploads ? { uploads: spec.uploads } : {}),
       ...(spec.gpus ? { gpus: spec.gpus } : {}),
-      ...(spec.user ? { user: spec.user } : {}),
       ...(spec.capabilityAdds ? { capabilities: { adds: [...spec.capabilityAdds] } } : {}),
       ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
       ...(spec.devices ? { devices: spec.devices.map((d) => ({ hostPath: d, containerPath: d })) } : {}),
@@ -123,7 +118,7 @@ export function hardenedContainer(
       ...(dependsOn.length ? { dependsOn } : {}),
     },
   );
-  return { container, image };
+  return { container };
 }
 
 /** The exec-form probe for images that have bash but neither curl nor wget; bash builtins only. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile, rawConfigFromStackYaml } from "../../config/stackFile.js";
 import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
 import { DEFAULTS } from "../../config/schema.js";
+import { localStateDir } from "../../config/load.js";
 
 const dev = rawConfigFromStackFile(".", "dev");
 
@@ -48,6 +49,15 @@ describe("the dev stack file", () => {
     const raw = rawConfigFromStackYaml("config:\n  ai-gateway:openaiApiKey:\n    secure: v1:abc\n  aws:region: x\n", "prod");
     expect(raw.secretKeys.has("openaiApiKey")).toBe(true);
     expect(raw.values).toEqual({ openaiApiKey: "<secret>" });
+  });
+});
+
+describe("the local state folder backups include", () => {
+  it("follows PULUMI_BACKEND_URL, then Pulumi.yaml's local folder; remote state is not a folder", () => {
+    expect(localStateDir({}, "/srv/gw")).toBe("/srv/gw/.pulumi-state");
+    expect(localStateDir({ PULUMI_BACKEND_URL: "file:///var/lib/pulumi" }, "/srv/gw")).toBe("/var/lib/pulumi");
+    expect(localStateDir({ PULUMI_BACKEND_URL: "s3://bucket/state" }, "/srv/gw")).toBeUndefined();
+    expect(localStateDir({ PULUMI_BACKEND_URL: "file://~" }, "/srv/gw")).toBeUndefined();
   });
 });
 
