@@ -16,24 +16,25 @@ afterEach(async () => {
 });
 
 const opts = { prompt: "hi", maxTokens: 16 };
-// Timer slack on a busy 2-core CI machine; the delays themselves are exact on the server side.
-const TOLERANCE_MS = 60;
+// Timer slack on a busy 2-core CI machine, where other test files run beside this one; the delays
+// themselves are exact on the server side.
+const TOLERANCE_MS = 100;
 
 describe("one streamed request", () => {
   it("measures TTFT, total time and tokens/s that agree with the injected delays", async () => {
     server = await startTestServer({ tokens: 6 });
     // The first request of a process also pays for setting up fetch; measure a warm client.
     await streamChat({ url: server.url, key: KEY }, "task:code", opts);
-    Object.assign(server.behaviour, { ttftMs: 150, tokenDelayMs: 30 });
+    Object.assign(server.behaviour, { ttftMs: 300, tokenDelayMs: 50 });
     const r = await streamChat({ url: server.url, key: KEY }, "task:code", opts);
     expect(r.ok).toBe(true);
-    expect(r.ttftMs!).toBeGreaterThanOrEqual(150);
-    expect(r.ttftMs!).toBeLessThan(150 + TOLERANCE_MS);
-    expect(r.totalMs).toBeGreaterThanOrEqual(150 + 5 * 30);
-    expect(r.totalMs).toBeLessThan(150 + 5 * 30 + TOLERANCE_MS);
-    // 5 tokens after the first, over 5 × 30 ms.
-    expect(r.tokensPerSecond!).toBeGreaterThan(25);
-    expect(r.tokensPerSecond!).toBeLessThanOrEqual(5 / 0.15 + 1);
+    expect(r.ttftMs!).toBeGreaterThanOrEqual(300);
+    expect(r.ttftMs!).toBeLessThan(300 + TOLERANCE_MS);
+    expect(r.totalMs).toBeGreaterThanOrEqual(300 + 5 * 50);
+    expect(r.totalMs).toBeLessThan(300 + 5 * 50 + TOLERANCE_MS);
+    // 5 tokens after the first, over 5 × 50 ms: 20 tokens/s, slower only by the slack.
+    expect(r.tokensPerSecond!).toBeGreaterThan(5 / ((5 * 50 + TOLERANCE_MS) / 1000));
+    expect(r.tokensPerSecond!).toBeLessThanOrEqual(20 + 0.5);
     expect(r.snippet).toBe("w0 w1 w2 w3 w4 w5");
   });
 
