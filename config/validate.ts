@@ -153,13 +153,20 @@ function parseGpus(c: Collector, v: unknown): GpuSelection {
   return { kind: "none" };
 }
 
+/** A mapping of known keys; anything else is reported. Returns {} for an absent value. */
+function mapping(c: Collector, key: string, raw: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (raw === undefined || raw === null) return {};
+  if (!isPlainObject(raw)) {
+    c.add(key, `expected a mapping with keys ${allowed.join(", ")}, got ${quote(raw)}`, `see README, "Configuration"`);
+    return {};
+  }
+  c.unknownKeys(key, raw, allowed);
+  return raw;
+}
+
 function validateOllama(c: Collector, raw: unknown): OllamaSettings {
   const d = DEFAULTS.ollama;
-  const o: Record<string, unknown> = isPlainObject(raw) ? raw : {};
-  if (raw !== undefined && raw !== null && !isPlainObject(raw)) {
-    c.add("ollama", `expected a mapping, got ${quote(raw)}`, `set it as a YAML mapping with keys ${OLLAMA_KEYS.join(", ")}`);
-  }
-  c.unknownKeys("ollama", o, OLLAMA_KEYS);
+  const o = mapping(c, "ollama", raw, OLLAMA_KEYS);
   const models =
     o["models"] === undefined
       ? [...d.models]
@@ -245,16 +252,6 @@ function validateRoutes(c: Collector, raw: unknown, models: readonly string[], c
   return routes;
 }
 
-/** A mapping of known keys; anything else is reported. Returns {} for an absent value. */
-function mapping(c: Collector, key: string, raw: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (raw === undefined || raw === null) return {};
-  if (!isPlainObject(raw)) {
-    c.add(key, `expected a mapping with keys ${allowed.join(", ")}, got ${quote(raw)}`, `see README, "Configuration"`);
-    return {};
-  }
-  c.unknownKeys(key, raw, allowed);
-  return raw;
-}
 
 // Prometheus durations ("15d", "1d12h") and byte sizes ("10GB").
 const PROM_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
@@ -369,15 +366,10 @@ function validateServiceMap<T extends string | number>(
   check: (service: ServiceName, v: unknown) => { value: T } | { problem: string; fix: string },
 ): Record<ServiceName, T> {
   const out: Record<ServiceName, T> = { ...base };
-  if (raw === undefined) return out;
-  if (!isPlainObject(raw)) {
-    c.add(key, `expected a mapping keyed by service (${SERVICES.join(", ")}), got ${quote(raw)}`, `see README, "Configuration"`);
-    return out;
-  }
-  c.unknownKeys(key, raw, SERVICES);
+  const o = mapping(c, key, raw, SERVICES);
   for (const service of SERVICES) {
-    if (raw[service] === undefined) continue;
-    const r = check(service, raw[service]);
+    if (o[service] === undefined) continue;
+    const r = check(service, o[service]);
     if ("value" in r) out[service] = r.value;
     else c.add(`${key}.${service}`, r.problem, r.fix);
   }

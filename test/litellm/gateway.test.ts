@@ -67,12 +67,34 @@ function containerEnv(ollamaUrl: string, withCloud: boolean, openaiUrl: string):
   };
 }
 
-async function startGateway(withCloud: boolean, ollama: StandIn, openai: StandIn) {
+interface TestGateway {
+  readonly ollama: StandIn;
+  readonly openai: StandIn;
+  readonly proxy: RunningProxy;
+  readonly config: ReturnType<typeof devConfig>;
+  stop(): Promise<void>;
+}
+
+/** Both stand-ins and the real proxy in front of them, with the dev stack's rendered config. */
+async function startGateway(withCloud: boolean): Promise<TestGateway> {
   const bin = ensureLiteLlmVenv(pinnedLiteLlmVersion());
+  const ollama = await startOllamaStandIn();
+  const openai = await startOpenAiStandIn();
   const config = devConfig(withCloud);
   const routes = config.routes.map((r) => ({ ...r, timeoutSeconds: TEST_ROUTE_TIMEOUT_SECONDS }));
   const yaml = renderLiteLlmConfig({ routes, cloudModels: config.cloudModels, ollamaApiBase: ollama.url });
-  return { config, proxy: await startProxy(bin, yaml, containerEnv(ollama.url, withCloud, openai.url)) };
+  const proxy = await startProxy(bin, yaml, containerEnv(ollama.url, withCloud, openai.url));
+  return {
+    ollama,
+    openai,
+    proxy,
+    config,
+    async stop() {
+      await proxy.stop();
+      await ollama.close();
+      await openai.close();
+    },
+  };
 }
 
 const cloudCalls = (openai: StandIn) => openai.requests.filter((r) => r.path.endsWith("/chat/completions"));
@@ -84,20 +106,15 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
   let proxy: RunningProxy;
   let routeModels: Record<string, string>;
   let cloudModels: readonly string[];
+  let gateway: TestGateway | undefined;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    openai = await startOpenAiStandIn();
-    const g = await startGateway(true, ollama, openai);
-    proxy = g.proxy;
-    routeModels = Object.fromEntries(g.config.routes.map((r) => [r.name, r.model]));
-    cloudModels = g.config.cloudModels;
+    gateway = await startGateway(true);
+    ({ ollama, openai, proxy } = gateway);
+    routeModels = Object.fromEntries(gateway.config.routes.map((r) => [r.name, r.model]));
+    cloudModels = gateway.config.cloudModels;
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await ollama?.close();
-    await openai?.close();
-  });
+  afterAll(() => gateway?.stop());
 
   it("lists every route and cloud model on /v1/models for the master key, and refuses anyone else", async () => {
     const ok = await fetch(`${proxy.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
@@ -238,16 +255,13 @@ describe("LiteLLM on a local-only stack (no openaiApiKey)", () => {
   let openai: StandIn;
   let proxy: RunningProxy;
 
+  let gateway: TestGateway | undefined;
+
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    openai = await startOpenAiStandIn();
-    proxy = (await startGateway(false, ollama, openai)).proxy;
+    gateway = await startGateway(false);
+    ({ ollama, openai, proxy } = gateway);
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await ollama?.close();
-    await openai?.close();
-  });
+  afterAll(() => gateway?.stop());
 
   it("lists only the routes", async () => {
     const r = await fetch(`${proxy.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
