@@ -148,6 +148,15 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
     }
   }
 
+  it("serves a cloud model directly, with the OpenAI key from the container's environment", async () => {
+    const r = await chat(proxy, cloudModels[0]!, false);
+    expect(r.status, r.text).toBe(200);
+    expect(r.text).toBe(`cloud answer from ${cloudModels[0]!.replace(/^openai\//, "")}`);
+    expect(cloudCalls(openai).at(-1)!.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+    // The first cloud call after start also sets up LiteLLM's OpenAI client; later ones do not.
+    console.log(`first cloud call: ${r.ms.toFixed(0)} ms`);
+  });
+
   for (const mode of ["fail500", "refuse"] as const) {
     it(`fails over to the cloud at once when the local model ${mode === "fail500" ? "answers 500" : "refuses connections"}`, async () => {
       await ollama.setMode(mode);
@@ -163,10 +172,8 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
           expect(ollamaChats(ollama).length - before).toBe(mode === "fail500" ? 1 : 0);
           times.push(r.ms);
         }
-        // The first cloud call after start also pays for setting up LiteLLM's OpenAI client.
         console.log(`failover ${mode} -> cloud: ${times.map((t) => t.toFixed(0)).join(" ms, then ")} ms`);
-        expect(Math.max(...times)).toBeLessThan(FAILOVER_MARGIN_MS);
-        expect(times[1]!).toBeLessThan(500);
+        for (const t of times) expect(t).toBeLessThan(500);
       } finally {
         await ollama.setMode("answer");
       }
