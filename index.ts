@@ -13,16 +13,20 @@ import { OLLAMA, Ollama } from "./components/ollama.js";
 import { PROMETHEUS, Prometheus, prometheusFiles } from "./components/prometheus.js";
 import { QDRANT, Qdrant } from "./components/qdrant.js";
 import { stackFiles } from "./components/stackFiles.js";
+import { dockerProviderArgs, sshHostTarget } from "./components/host.js";
 import { hostUrl } from "./components/urls.js";
 import { loadStackConfig } from "./config/load.js";
 import { enabledServices } from "./config/services.js";
 import { containerName } from "./renderers/labels.js";
 
-const { config, secrets, localStateDir } = loadStackConfig();
+const { config, secrets, localStateDir, ssh } = loadStackConfig();
 const { images: image, memoryLimitsMb: memory } = config;
 
-const network = new docker.Network("network", { name: `ai-gateway-${config.stack}`, driver: "bridge" });
-const ctx: StackContext = { stack: config.stack, host: { kind: "local" }, bindAddress: config.bindAddress, dataRoot: config.dataRoot, network };
+// A remote GPU host: Docker over SSH and every host command over the same SSH connection.
+const provider = ssh ? new docker.Provider("docker", dockerProviderArgs(ssh)) : undefined;
+const host = ssh ? sshHostTarget(ssh) : ({ kind: "local" } as const);
+const network = new docker.Network("network", { name: `ai-gateway-${config.stack}`, driver: "bridge" }, provider ? { provider } : {});
+const ctx: StackContext = { stack: config.stack, host, bindAddress: config.bindAddress, dataRoot: config.dataRoot, network, ...(provider ? { provider } : {}) };
 
 const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama });
 
@@ -37,6 +41,8 @@ new Gateway("gateway", {
   routes: config.routes,
   cloudModels: config.cloudModels,
   ollamaUrl: ollama.internalUrl,
+  extraOllamaUrls: config.ollama.hosts,
+  routingStrategy: config.routingStrategy,
   masterKey: masterKeyValue,
   ...(secrets.openaiApiKey ? { openaiApiKey: secrets.openaiApiKey } : {}),
   dependsOn: [ollama],

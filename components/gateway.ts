@@ -1,6 +1,6 @@
 // The LiteLLM gateway: the facts of the LiteLLM image, its rendered config and its secrets.
 import * as pulumi from "@pulumi/pulumi";
-import type { Route } from "../config/schema.js";
+import type { Route, RoutingStrategy } from "../config/schema.js";
 import { LITELLM_ENV, renderLiteLlmConfig, type LiteLlmRenderInput } from "../renderers/litellm.js";
 import { asUploads, type GeneratedFile } from "./files.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
@@ -56,6 +56,8 @@ export interface GatewayArgs {
   readonly routes: readonly Route[];
   readonly cloudModels: readonly string[];
   readonly ollamaUrl: string;
+  readonly extraOllamaUrls: readonly string[];
+  readonly routingStrategy: RoutingStrategy;
   readonly masterKey: pulumi.Output<string>;
   readonly openaiApiKey?: pulumi.Output<string>;
   readonly dependsOn: pulumi.Resource[];
@@ -64,7 +66,13 @@ export interface GatewayArgs {
 export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:llm:Gateway", name, {}, opts);
-    const files = gatewayFiles({ routes: args.routes, cloudModels: args.cloudModels, ollamaApiBase: args.ollamaUrl });
+    const files = gatewayFiles({
+      routes: args.routes,
+      cloudModels: args.cloudModels,
+      ollamaApiBase: args.ollamaUrl,
+      extraOllamaApiBases: args.extraOllamaUrls,
+      routingStrategy: args.routingStrategy,
+    });
 
     // Secrets reach the container only through its environment; pulumi.secret keeps the whole list
     // encrypted in state and masked in previews.

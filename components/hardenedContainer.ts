@@ -15,6 +15,8 @@ export interface StackContext {
   readonly bindAddress: string;
   readonly dataRoot: string;
   readonly network: docker.Network;
+  /** Set for a remote Docker host; the default provider (local socket or DOCKER_HOST) otherwise. */
+  readonly provider?: docker.Provider;
 }
 
 export interface Healthcheck {
@@ -81,7 +83,7 @@ export function hardenedContainer(
     `${spec.service}-image`,
     // keepLocally: a replaced or rolled-back container should not have to pull its old image again.
     { name: spec.image, keepLocally: true },
-    { parent: opts.parent },
+    { parent: opts.parent, ...(ctx.provider ? { provider: ctx.provider } : {}) },
   );
   const container = new docker.Container(
     spec.service,
@@ -114,6 +116,7 @@ export function hardenedContainer(
     },
     {
       parent: opts.parent,
+      ...(ctx.provider ? { provider: ctx.provider } : {}),
       replaceOnChanges: APPLY_BY_REPLACEMENT,
       ...(dependsOn.length ? { dependsOn } : {}),
     },

@@ -3,7 +3,45 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
-export type HostTarget = { readonly kind: "local" };
+export type HostTarget =
+  | { readonly kind: "local" }
+  | { readonly kind: "ssh"; readonly connection: command.types.input.remote.ConnectionArgs };
+
+export interface SshTarget {
+  readonly host: string;
+  readonly user: string;
+  readonly port: number;
+  readonly pinnedHostKey: string;
+  readonly privateKeyPath?: string;
+  readonly privateKey?: pulumi.Output<string>;
+}
+
+/** Host commands over SSH verify the pinned host key; without one they would trust any server. */
+export function sshHostTarget(t: SshTarget): HostTarget {
+  return {
+    kind: "ssh",
+    connection: { host: t.host, user: t.user, port: t.port, hostKey: t.pinnedHostKey, ...(t.privateKey ? { privateKey: t.privateKey } : {}) },
+  };
+}
+
+/**
+ * The docker provider reaches an SSH host through the system ssh client. Only the pinned key is
+ * trusted: it is handed over by KnownHostsCommand (OpenSSH 8.5+) and every known_hosts file is ignored.
+ */
+export function dockerProviderArgs(t: SshTarget): { host: string; sshOpts: string[] } {
+  const name = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
+  return {
+    host: `ssh://${t.user}@${t.host}:${t.port}`,
+    sshOpts: [
+      "-o", "StrictHostKeyChecking=yes",
+      "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "GlobalKnownHostsFile=/dev/null",
+      // Run by ssh through a shell: the name is quoted, as [host]:port would otherwise be a glob.
+      "-o", `KnownHostsCommand=/bin/echo '${name}' ${t.pinnedHostKey}`,
+      ...(t.privateKeyPath ? ["-o", "IdentitiesOnly=yes", "-i", t.privateKeyPath] : []),
+    ],
+  };
+}
 
 export interface HostCommandArgs {
   readonly create: pulumi.Input<string>;
@@ -25,6 +63,20 @@ export interface HostCommand {
  */
 export function hostCommand(host: HostTarget, name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): HostCommand {
   switch (host.kind) {
+    case "ssh": {
+      const cmd = new command.remote.Command(
+        name,
+        {
+          connection: host.connection,
+          create: args.create,
+          ...(args.delete !== undefined ? { delete: args.delete } : {}),
+          ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
+          ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
+        },
+        { ...opts, deleteBeforeReplace: true },
+      );
+      return { resource: cmd, stdout: cmd.stdout };
+    }
     case "local": {
       const cmd = new command.local.Command(
         name,

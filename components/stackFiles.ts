@@ -11,7 +11,13 @@ import { prometheusFiles, prometheusInternalUrl } from "./prometheus.js";
 
 export function stackFiles(config: StackConfig): GeneratedFile[] {
   return [
-    ...gatewayFiles({ routes: config.routes, cloudModels: config.cloudModels, ollamaApiBase: ollamaInternalUrl() }),
+    ...gatewayFiles({
+      routes: config.routes,
+      cloudModels: config.cloudModels,
+      ollamaApiBase: ollamaInternalUrl(),
+      extraOllamaApiBases: config.ollama.hosts,
+      routingStrategy: config.routingStrategy,
+    }),
     ...prometheusFiles(config),
     ...lokiFiles(config.loki),
     ...logShipperFiles(config.logShipper, config.stack),

@@ -1,7 +1,9 @@
 // The only module that reads pulumi.Config. It hands the raw strings to the pure validator and
 // returns the secret values as Pulumi secrets, separate from the plain typed config.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./schema.js";
+import { readFileSync } from "node:fs";
+import { findHostKey, knownHostsName } from "./knownHosts.js";
+import type { SshHost, StackConfig } from "./schema.js";
 import { ConfigError, PROJECT, validateStackConfig } from "./validate.js";
 
 export interface StackSecrets {
@@ -9,11 +11,41 @@ export interface StackSecrets {
   readonly openaiApiKey?: pulumi.Output<string>;
 }
 
+/** The SSH host with what had to be read from disk: the pinned host key and the private key (secret). */
+export interface ResolvedSsh extends SshHost {
+  readonly pinnedHostKey: string;
+  readonly privateKey?: pulumi.Output<string>;
+}
+
 export interface LoadedConfig {
   readonly config: StackConfig;
   readonly secrets: StackSecrets;
   /** The Pulumi state folder when the stack uses a local file backend, for the backups to include. */
   readonly localStateDir?: string;
+  /** Present when the host is reached over SSH. */
+  readonly ssh?: ResolvedSsh;
+}
+
+function readOrFail(path: string, key: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new pulumi.RunError(`${PROJECT}:${key}: cannot read ${what} ${path} (${(e as NodeJS.ErrnoException).code ?? e}). Fix: correct the path, or check its permissions`);
+  }
+}
+
+function resolveSsh(ssh: SshHost): ResolvedSsh {
+  let pinnedHostKey = ssh.hostKey;
+  if (!pinnedHostKey && ssh.knownHostsPath) {
+    pinnedHostKey = findHostKey(readOrFail(ssh.knownHostsPath, "host.ssh.knownHostsPath", "the known_hosts file"), ssh.host, ssh.port);
+    if (!pinnedHostKey) {
+      throw new pulumi.RunError(
+        `${PROJECT}:host.ssh.knownHostsPath: ${ssh.knownHostsPath} has no key for ${knownHostsName(ssh.host, ssh.port)}. Fix: check the host's fingerprint, then run \`ssh-keyscan -p ${ssh.port} ${ssh.host} >> ${ssh.knownHostsPath}\``,
+      );
+    }
+  }
+  const privateKey = ssh.privateKeyPath ? pulumi.secret(readOrFail(ssh.privateKeyPath, "host.ssh.privateKeyPath", "the private key")) : undefined;
+  return { ...ssh, pinnedHostKey: pinnedHostKey!, ...(privateKey ? { privateKey } : {}) };
 }
 
 /**
@@ -52,6 +84,12 @@ export function loadStackConfig(): LoadedConfig {
   }
   const cfg = new pulumi.Config(PROJECT);
   const openaiApiKey = config.cloudEnabled ? cfg.requireSecret("openaiApiKey") : undefined;
-  const stateDir = localStateDir(process.env, process.cwd());
-  return { config, secrets: openaiApiKey ? { openaiApiKey } : {}, ...(stateDir ? { localStateDir: stateDir } : {}) };
+  // A state folder on the machine that runs Pulumi is only on the host when that machine is the host.
+  const stateDir = config.host.kind === "local" ? localStateDir(process.env, process.cwd()) : undefined;
+  return {
+    config,
+    secrets: openaiApiKey ? { openaiApiKey } : {},
+    ...(stateDir ? { localStateDir: stateDir } : {}),
+    ...(config.host.kind === "ssh" ? { ssh: resolveSsh(config.host.ssh) } : {}),
+  };
 }

@@ -17,6 +17,8 @@ export interface OllamaSettings {
   readonly flashAttention: boolean;
   readonly kvCacheType: KvCacheType;
   readonly contextLength: number;
+  /** Ollama servers on other GPU hosts, each serving the same models; LiteLLM balances routes over all. */
+  readonly hosts: readonly string[];
 }
 
 export interface Route {
@@ -70,8 +72,29 @@ export interface BackupSettings {
   readonly retention: number;
 }
 
+export interface SshHost {
+  readonly host: string;
+  readonly user: string;
+  readonly port: number;
+  /** Without it, the SSH agent's keys are used. */
+  readonly privateKeyPath?: string;
+  /** "<type> <base64>", as `ssh-keyscan` prints after the host name. */
+  readonly hostKey?: string;
+  /** A known_hosts file holding the host's key (hashed entries work too). */
+  readonly knownHostsPath?: string;
+}
+
+export type HostConfig = { readonly kind: "local" } | { readonly kind: "ssh"; readonly ssh: SshHost };
+
+export const ROUTING_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
 export interface StackConfig {
   readonly stack: string;
+  /** Where the containers and host commands run. */
+  readonly host: HostConfig;
+  /** How LiteLLM spreads a route over its deployments (one per Ollama host). */
+  readonly routingStrategy: RoutingStrategy;
   /** True when openaiApiKey is set (as a secret). Without it the stack is local-only. */
   readonly cloudEnabled: boolean;
   readonly bindAddress: string;
@@ -111,7 +134,9 @@ export const DEFAULTS = Object.freeze({
     flashAttention: true,
     kvCacheType: "q8_0" as KvCacheType,
     contextLength: 8192,
+    hosts: Object.freeze([] as string[]),
   }),
+  routingStrategy: "simple-shuffle" as RoutingStrategy,
   routeTimeoutSeconds: 60,
   routes: Object.freeze({
     "task:code": Object.freeze({ model: "qwen2.5-coder:14b", fallbacks: Object.freeze(["openai/gpt-4o"]) }),

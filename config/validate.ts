@@ -10,6 +10,9 @@ import {
   type BackupSettings,
   type ExporterSettings,
   type GpuSelection,
+  type HostConfig,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
   type KvCacheType,
   type LogShipper,
   type LokiSettings,
@@ -23,6 +26,8 @@ export const PROJECT = "ai-gateway";
 
 /** Top-level keys of the contract. Anything else under the project namespace is a typo. */
 export const CONFIG_KEYS = [
+  "host",
+  "routingStrategy",
   "openaiApiKey",
   "bindAddress",
   "dataRoot",
@@ -63,7 +68,7 @@ export class ConfigError extends Error {
   }
 }
 
-const OLLAMA_KEYS = ["gpus", "models", "keepAlive", "numParallel", "maxLoadedModels", "flashAttention", "kvCacheType", "contextLength"] as const;
+const OLLAMA_KEYS = ["gpus", "models", "keepAlive", "numParallel", "maxLoadedModels", "flashAttention", "kvCacheType", "contextLength", "hosts"] as const;
 const ROUTE_KEYS = ["model", "fallbacks", "timeoutSeconds"] as const;
 const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
 
@@ -187,7 +192,12 @@ function validateOllama(c: Collector, raw: unknown): OllamaSettings {
   if (kvCacheType !== "f16" && !flashAttention) {
     c.add("ollama.kvCacheType", `${quote(kvCacheType)} needs flash attention, but ollama.flashAttention is false`, `set ollama.kvCacheType to "f16" or ollama.flashAttention to true`);
   }
+  const hosts =
+    o["hosts"] === undefined
+      ? []
+      : stringList(c, "ollama.hosts", o["hosts"], /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, "Ollama base URL", "http://gpu-02.lan:11434") ?? [];
   return {
+    hosts,
     gpus: parseGpus(c, o["gpus"] ?? d.gpus),
     models,
     keepAlive,
@@ -358,6 +368,47 @@ function validateBackup(c: Collector, raw: unknown): BackupSettings {
   };
 }
 
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}$/;
+
+function validateHost(c: Collector, raw: unknown): HostConfig {
+  const o = mapping(c, "host", raw, ["ssh"]);
+  if (o["ssh"] === undefined) return { kind: "local" };
+  const s = mapping(c, "host.ssh", o["ssh"], ["host", "user", "port", "privateKeyPath", "hostKey", "knownHostsPath"]);
+  const host = s["host"];
+  const user = s["user"];
+  if (typeof host !== "string" || (!HOSTNAME.test(host) && isIP(host) === 0)) {
+    c.add("host.ssh.host", `${quote(host)} is not a host name or IP address`, `e.g. host.ssh.host: gpu-01.lan`);
+  }
+  if (typeof user !== "string" || !/^[a-z_][a-z0-9_-]*$/i.test(user)) {
+    c.add("host.ssh.user", `${quote(user)} is not a user name`, `e.g. host.ssh.user: deploy (a member of the docker group)`);
+  }
+  const port = intIn(c, "host.ssh.port", s["port"], 1, 65535, 22);
+  for (const k of ["privateKeyPath", "knownHostsPath"] as const) {
+    const v = s[k];
+    if (v !== undefined && (typeof v !== "string" || !posix.isAbsolute(v))) c.add(`host.ssh.${k}`, `${quote(v)} is not an absolute path`, `write the full path, e.g. /home/me/.ssh/${k === "privateKeyPath" ? "id_ed25519" : "known_hosts"}`);
+  }
+  const hostKey = s["hostKey"];
+  if (hostKey !== undefined && (typeof hostKey !== "string" || !HOST_KEY.test(hostKey))) {
+    c.add("host.ssh.hostKey", `${quote(hostKey)} is not "<key type> <base64 key>"`, `take it from \`ssh-keyscan -t ed25519 ${typeof host === "string" ? host : "<host>"}\` (without the host name)`);
+  }
+  if (hostKey === undefined && s["knownHostsPath"] === undefined) {
+    // Trusting whatever key answers would hand the Docker socket (root on the host) to anyone in the middle.
+    c.add("host.ssh", "no host key: the SSH host key must be pinned for a remote host", `set host.ssh.hostKey (from \`ssh-keyscan -t ed25519 <host>\`) or host.ssh.knownHostsPath`);
+  }
+  return {
+    kind: "ssh",
+    ssh: {
+      host: String(host),
+      user: String(user),
+      port,
+      ...(typeof s["privateKeyPath"] === "string" ? { privateKeyPath: s["privateKeyPath"] } : {}),
+      ...(typeof hostKey === "string" ? { hostKey } : {}),
+      ...(typeof s["knownHostsPath"] === "string" ? { knownHostsPath: s["knownHostsPath"] } : {}),
+    },
+  };
+}
+
 function validateServiceMap<T extends string | number>(
   c: Collector,
   key: string,
@@ -384,6 +435,12 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
       c.add(k, `unknown configuration key (known: ${CONFIG_KEYS.join(", ")})`, `pulumi config rm ${k}, or correct the spelling`);
     }
+  }
+
+  const host = validateHost(c, parseStructured(c, "host", v["host"]));
+  const routingStrategy = (v["routingStrategy"] ?? DEFAULTS.routingStrategy) as RoutingStrategy;
+  if (!(ROUTING_STRATEGIES as readonly string[]).includes(routingStrategy)) {
+    c.add("routingStrategy", `${quote(routingStrategy)} is not one of ${ROUTING_STRATEGIES.join(", ")}`, `pulumi config set routingStrategy simple-shuffle`);
   }
 
   const apiKey = v["openaiApiKey"];
@@ -452,6 +509,8 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   // so no renderer has to remember it.
   return deepFreeze({
     stack: raw.stack,
+    host,
+    routingStrategy,
     cloudEnabled,
     bindAddress,
     dataRoot,

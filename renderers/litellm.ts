@@ -1,6 +1,6 @@
 // Turns the routes and cloud models of a stack into LiteLLM's proxy config. Pure: same input, same text.
 // Facts behind each setting are in ../shared/reference/litellm.md.
-import type { Route } from "../config/schema.js";
+import type { Route, RoutingStrategy } from "../config/schema.js";
 import { toYaml } from "./yaml.js";
 
 export interface LiteLlmRenderInput {
@@ -8,6 +8,9 @@ export interface LiteLlmRenderInput {
   readonly cloudModels: readonly string[];
   /** Where LiteLLM reaches Ollama, without a trailing slash (the provider appends /api/chat). */
   readonly ollamaApiBase: string;
+  /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
+  readonly extraOllamaApiBases?: readonly string[];
+  readonly routingStrategy?: RoutingStrategy;
 }
 
 /** Environment variables the config refers to; the container must define them. */
@@ -36,8 +39,9 @@ export const COOLDOWN_SECONDS = 30;
 const deploymentId = (prefix: string, name: string) => `${prefix}-${name.replace(/[^A-Za-z0-9]+/g, "-")}`;
 
 export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, unknown> {
-  const apiBase = input.ollamaApiBase.replace(/\/+$/, "");
-  const local = input.routes.map((r) => ({
+  const bases = [input.ollamaApiBase, ...(input.extraOllamaApiBases ?? [])].map((b) => b.replace(/\/+$/, ""));
+  // Clients keep calling the route's name; LiteLLM spreads it over every host that serves it.
+  const local = input.routes.flatMap((r) => bases.map((apiBase, i) => ({
     model_name: r.name,
     litellm_params: {
       model: `ollama_chat/${r.model}`,
@@ -48,8 +52,8 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       stream_timeout: r.timeoutSeconds,
       num_retries: LOCAL_RETRIES,
     },
-    model_info: { id: deploymentId("local", r.name), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
-  }));
+    model_info: { id: deploymentId("local", r.name) + (i === 0 ? "" : `-${i + 1}`), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
+  })));
   const cloud = input.cloudModels.map((m) => ({
     model_name: m,
     litellm_params: {
@@ -66,7 +70,7 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
   return {
     model_list: [...local, ...cloud],
     router_settings: {
-      routing_strategy: "simple-shuffle",
+      routing_strategy: input.routingStrategy ?? "simple-shuffle",
       ...(fallbacks.length > 0 ? { fallbacks } : {}),
       // Each deployment sets its own num_retries; this covers anything that does not.
       num_retries: 0,

@@ -21,6 +21,8 @@ export interface Registered {
   readonly rawInputs: Record<string, unknown>;
   /** The same with every secret unwrapped, for asserting on values. */
   readonly inputs: Record<string, any>;
+  /** "<provider URN>::<id>" for an explicit provider, "" for the default one. */
+  readonly provider: string;
   readonly options: {
     readonly parent: string;
     readonly dependencies: readonly string[];
@@ -81,6 +83,7 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
           name: args.name,
           rawInputs: args.inputs,
           inputs: unwrapDeep(args.inputs),
+          provider: args.provider ?? "",
         } as Omit<Registered, "options">;
         resources.push(entry as Registered);
         const state: Record<string, unknown> = { ...args.inputs };

@@ -1,0 +1,104 @@
+// The prod stack under mocks: a remote GPU host over SSH, with the host key pinned everywhere.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { findHostKey } from "../../config/knownHosts.js";
+import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { buildLiteLlmConfig } from "../../renderers/litellm.js";
+import { runProgram, type ProgramConfig } from "./program.js";
+
+const prod = rawConfigFromStackFile(".", "prod");
+const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };
+const HOST_KEY = (YAML.parse(readFileSync("Pulumi.prod.yaml", "utf8")).config["ai-gateway:host"].ssh.hostKey as string);
+
+describe("the prod stack under mocks", () => {
+  it("points the docker provider at the SSH host, trusting only the pinned host key", async () => {
+    const run = await runProgram(prodConfig);
+    const providers = run.byType("pulumi:providers:docker");
+    expect(providers).toHaveLength(1);
+    expect(providers[0]!.inputs.host).toBe("ssh://deploy@gpu-01.lan:22");
+    const opts = JSON.parse(providers[0]!.inputs.sshOpts) as string[];
+    expect(opts).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes", "UserKnownHostsFile=/dev/null", `KnownHostsCommand=/bin/echo 'gpu-01.lan' ${HOST_KEY}`]));
+    for (const r of run.resources.filter((x) => x.type.startsWith("docker:index/"))) {
+      expect(r.provider, `${r.type} ${r.name}`).toMatch(/^urn:pulumi:prod::ai-gateway::pulumi:providers:docker::docker::/);
+    }
+  });
+
+  it("runs every host command as a remote command over the same connection, with the host key", async () => {
+    const run = await runProgram(prodConfig);
+    expect(run.byType("command:local:Command")).toHaveLength(0);
+    const remote = run.byType("command:remote:Command");
+    expect(remote.map((c) => c.name).sort()).toEqual(
+      ["backup-install", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
+    );
+    for (const c of remote) {
+      expect(c.inputs.connection, c.name).toMatchObject({ host: "gpu-01.lan", user: "deploy", port: 22, hostKey: HOST_KEY });
+      expect(c.options.deleteBeforeReplace, c.name).toBe(true);
+    }
+    // The state folder is on the machine that runs Pulumi, not on the GPU host: not backed up there.
+    expect(run.one("command:remote:Command", "backup-install").inputs.create).not.toContain("STATE_DIR='");
+  });
+
+  it("gives Ollama the GPUs and the stricter alert thresholds reach Prometheus", async () => {
+    const run = await runProgram(prodConfig);
+    const containers = run.byType("docker:index/container:Container");
+    expect(containers.find((c) => c.name === "ollama")!.inputs.gpus).toBe("all");
+    expect(containers.map((c) => c.name)).toContain("dcgm-exporter");
+    const rules = containers.find((c) => c.name === "prometheus")!.inputs.uploads.find((u: { file: string }) => u.file.endsWith("rules/gateway.yml")).content;
+    expect(rules).toContain("> 0.02");
+  });
+});
+
+describe("host keys", () => {
+  it("refuses a remote host without a pinned key", async () => {
+    const host = JSON.stringify({ ssh: { host: "gpu-01.lan", user: "deploy" } });
+    await expect(runProgram({ ...prodConfig, values: { ...prodConfig.values, host } })).rejects.toThrow(
+      /ai-gateway:host.ssh: no host key: the SSH host key must be pinned for a remote host. Fix: set host.ssh.hostKey/,
+    );
+  });
+
+  it("finds the key in a known_hosts file, hashed by ssh-keygen -H, on a non-standard port", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigw-known-"));
+    const file = join(dir, "known_hosts");
+    writeFileSync(file, `other.lan ssh-rsa AAAAB3NzaC1yc2E\n[gpu-01.lan]:2222 ${HOST_KEY}\n`);
+    expect(findHostKey(readFileSync(file, "utf8"), "gpu-01.lan", 2222)).toBe(HOST_KEY);
+    const r = spawnSync("ssh-keygen", ["-H", "-f", file], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const hashed = readFileSync(file, "utf8");
+    expect(hashed).not.toContain("gpu-01.lan");
+    expect(findHostKey(hashed, "gpu-01.lan", 2222)).toBe(HOST_KEY);
+    expect(findHostKey(hashed, "gpu-01.lan", 22)).toBeUndefined();
+  });
+
+  it("reads the key from knownHostsPath when no hostKey is given, and says what to run when it is missing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigw-known-"));
+    const file = join(dir, "known_hosts");
+    writeFileSync(file, `gpu-01.lan ${HOST_KEY}\n`);
+    const withFile = (path: string) => ({ ...prodConfig, values: { ...prodConfig.values, host: JSON.stringify({ ssh: { host: "gpu-01.lan", user: "deploy", knownHostsPath: path } }) } });
+    const run = await runProgram(withFile(file));
+    expect(run.byType("command:remote:Command")[0]!.inputs.connection.hostKey).toBe(HOST_KEY);
+    writeFileSync(file, "");
+    await expect(runProgram(withFile(file))).rejects.toThrow(/has no key for gpu-01.lan. Fix: .*ssh-keyscan -p 22 gpu-01.lan/);
+  });
+});
+
+describe("scale-out over several GPU hosts", () => {
+  it("gives each route one deployment per Ollama host under the same name, with the configured strategy", () => {
+    const doc = buildLiteLlmConfig({
+      routes: [{ name: "task:code", model: "qwen2.5-coder:32b", fallbacks: [], timeoutSeconds: 45 }],
+      cloudModels: [],
+      ollamaApiBase: "http://ollama:11434",
+      extraOllamaApiBases: ["http://gpu-02.lan:11434", "http://gpu-03.lan:11434"],
+      routingStrategy: "least-busy",
+    }) as { model_list: { model_name: string; litellm_params: { api_base: string }; model_info: { id: string } }[]; router_settings: { routing_strategy: string } };
+    expect(doc.model_list.map((m) => [m.model_name, m.litellm_params.api_base, m.model_info.id])).toEqual([
+      ["task:code", "http://ollama:11434", "local-task-code"],
+      ["task:code", "http://gpu-02.lan:11434", "local-task-code-2"],
+      ["task:code", "http://gpu-03.lan:11434", "local-task-code-3"],
+    ]);
+    expect(doc.router_settings.routing_strategy).toBe("least-busy");
+  });
+});
