@@ -1,0 +1,91 @@
+// doctor's checks against recorded command outputs of a healthy and of a broken host.
+import { describe, expect, it } from "vitest";
+import { rawConfigFromStackFile } from "../../../config/stackFile.js";
+import { validateStackConfig } from "../../../config/validate.js";
+import { estimatedModelBytes, formatChecks, HEADROOM_BYTES, runChecks, type CommandResult, type HostRunner } from "../../../tools/doctor.js";
+
+const prod = validateStackConfig(rawConfigFromStackFile(".", "prod"));
+const dev = validateStackConfig(rawConfigFromStackFile(".", "dev"));
+
+// Recorded on hosts like the ones the stacks target (outputs trimmed to the lines that matter).
+const HEALTHY: Record<string, CommandResult> = {
+  "docker version --format {{.Server.Version}}": { code: 0, stdout: "28.2.2\n" },
+  "docker info --format {{json .Runtimes}}": { code: 0, stdout: '{"io.containerd.runc.v2":{"path":"runc"},"nvidia":{"path":"nvidia-container-runtime"},"runc":{"path":"runc"}}\n' },
+  "ss -ltnH": { code: 0, stdout: "LISTEN 0      4096   127.0.0.53%lo:53        0.0.0.0:*\nLISTEN 0      128          0.0.0.0:22        0.0.0.0:*\nLISTEN 0      128             [::]:22           [::]:*\n" },
+  "docker ps --filter label=ai-gateway.stack=prod --format {{.Ports}}": { code: 0, stdout: "" },
+  "sh -c d=/srv/ai-gateway; while [ ! -d \"$d\" ]; do d=$(dirname \"$d\"); done; df -P -B1 \"$d\"": {
+    code: 0,
+    stdout: "Filesystem         1-blocks         Used    Available Capacity Mounted on\n/dev/nvme0n1p2 1967317618688 412317618688 1455000000000      23% /\n",
+  },
+  "sh -c command -v cron || command -v crond": { code: 0, stdout: "/usr/sbin/cron\n" },
+  "timedatectl show -p NTPSynchronized --value": { code: 0, stdout: "yes\n" },
+};
+
+function recorded(overrides: Record<string, CommandResult> = {}): { run: HostRunner; calls: string[] } {
+  const calls: string[] = [];
+  const table = { ...HEALTHY, ...overrides };
+  return {
+    calls,
+    run: (argv) => {
+      const key = argv.join(" ").replace("label=ai-gateway.stack=dev", "label=ai-gateway.stack=prod").replace("d=/data/stack;", "d=/srv/ai-gateway;");
+      calls.push(argv.join(" "));
+      return table[key] ?? { code: 127, stdout: "" };
+    },
+  };
+}
+
+describe("doctor", () => {
+  it("passes a healthy GPU host, saying what it found", () => {
+    const { run } = recorded();
+    const checks = runChecks(prod, run);
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ["Docker", true],
+      ["NVIDIA runtime", true],
+      ["Ports", true],
+      ["Disk", true],
+      ["cron", true],
+      ["Clock", true],
+    ]);
+    expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
+    expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
+  });
+
+  it("fails each broken check with its fix", () => {
+    const { run } = recorded({
+      "docker version --format {{.Server.Version}}": { code: 1, stdout: "" },
+      "docker info --format {{json .Runtimes}}": { code: 0, stdout: '{"runc":{"path":"runc"}}' },
+      "ss -ltnH": { code: 0, stdout: "LISTEN 0      4096         0.0.0.0:3000      0.0.0.0:*\nLISTEN 0      4096  10.20.0.11:4000      0.0.0.0:*\nLISTEN 0      4096  127.0.0.1:9090      0.0.0.0:*\n" },
+      'sh -c d=/srv/ai-gateway; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -P -B1 "$d"': { code: 0, stdout: "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50 20000000000 50% /\n" },
+      "sh -c command -v cron || command -v crond": { code: 1, stdout: "" },
+      "timedatectl show -p NTPSynchronized --value": { code: 0, stdout: "no\n" },
+    });
+    const checks = runChecks(prod, run);
+    expect(checks.every((c) => !c.ok)).toBe(true);
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(byName["NVIDIA runtime"]!.fix).toContain("nvidia-ctk runtime configure --runtime=docker");
+    // 127.0.0.1:9090 does not collide with bindAddress 10.20.0.11; the wildcard and the same address do.
+    expect(byName["Ports"]!.detail).toBe("in use: 0.0.0.0:3000, 10.20.0.11:4000");
+    expect(byName["Disk"]!.detail).toBe("20 GB free under /srv/ai-gateway, about 54 GB needed for the models and data");
+    expect(byName["cron"]!.fix).toContain("apt-get install -y cron");
+    expect(byName["Clock"]!.fix).toContain("timedatectl set-ntp true");
+    expect(formatChecks(checks)).toMatch(/^FAIL  Docker\s+the Docker daemon does not answer\n\s+fix: start it/m);
+  });
+
+  it("does not count the stack's own published ports, and skips what a CPU-only stack does not need", () => {
+    const { run, calls } = recorded({
+      "ss -ltnH": { code: 0, stdout: "LISTEN 0      4096  127.0.0.1:4000      0.0.0.0:*\n" },
+      "docker ps --filter label=ai-gateway.stack=prod --format {{.Ports}}": { code: 0, stdout: "127.0.0.1:4000->4000/tcp\n" },
+    });
+    const checks = runChecks(dev, run);
+    expect(checks.find((c) => c.name === "Ports")!.ok).toBe(true);
+    expect(checks.find((c) => c.name === "NVIDIA runtime")!.detail).toBe("not needed: ollama.gpus is none");
+    expect(calls).not.toContain("docker info --format {{json .Runtimes}}");
+  });
+
+  it("estimates model sizes from their tags", () => {
+    expect(estimatedModelBytes("qwen2.5-coder:32b")).toBe(19.2e9);
+    expect(estimatedModelBytes("llama3.2:1b")).toBe(0.6e9);
+    expect(estimatedModelBytes("nomic-embed-text")).toBe(8e9);
+    expect(HEADROOM_BYTES).toBe(30e9);
+  });
+});

@@ -1,0 +1,194 @@
+// npm run doctor -- --stack <s>
+// Checks the target host before `pulumi up`: Docker, the NVIDIA runtime, free ports, disk, cron and
+// the clock. Each check prints PASS or FAIL, and a FAIL says how to fix it. A remote host (host.ssh)
+// is checked over SSH, trusting only its pinned host key.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { GRAFANA } from "../components/grafana.js";
+import { LITELLM } from "../components/gateway.js";
+import { dockerProviderArgs } from "../components/host.js";
+import { LOKI } from "../components/loki.js";
+import { OLLAMA } from "../components/ollama.js";
+import { PROMETHEUS } from "../components/prometheus.js";
+import { QDRANT } from "../components/qdrant.js";
+import { findHostKey } from "../config/knownHosts.js";
+import type { StackConfig } from "../config/schema.js";
+import { rawConfigFromStackFile } from "../config/stackFile.js";
+import { ConfigError, validateStackConfig } from "../config/validate.js";
+import { LABEL_KEYS } from "../renderers/labels.js";
+import { runTool, ToolError } from "./client.js";
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+}
+/** Runs one command on the target host. Tests replace it with recorded outputs. */
+export type HostRunner = (argv: readonly string[]) => CommandResult;
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+/** Host ports the stack publishes on bindAddress. */
+export const PUBLISHED_PORTS: readonly number[] = Object.freeze([LITELLM.port, OLLAMA.port, GRAFANA.port, PROMETHEUS.port, LOKI.port, QDRANT.port]);
+
+// Roughly a Q4_K_M file: 0.6 GB per billion parameters, read from tags like "qwen2.5-coder:14b".
+const GB = 1e9;
+export function estimatedModelBytes(tag: string): number {
+  const m = /(\d+(?:\.\d+)?)b\b/i.exec(tag.split(":")[1] ?? "");
+  return m ? Math.ceil(Number(m[1]) * 0.6 * GB) : 8 * GB;
+}
+// Prometheus, Loki, Qdrant, images and a week of backups.
+export const HEADROOM_BYTES = 30 * GB;
+
+/** Listening sockets from `ss -ltnH`: [address, port]. */
+function listening(ssOutput: string): [string, number][] {
+  return ssOutput
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[3])
+    .filter((a): a is string => !!a && a.includes(":"))
+    .map((a) => {
+      const i = a.lastIndexOf(":");
+      return [a.slice(0, i).replace(/^\[|\]$/g, "").replace(/%.*$/, ""), Number(a.slice(i + 1))];
+    });
+}
+
+/** Host ports already published by this stack's own containers (a re-run of doctor after `up`). */
+function ownPorts(dockerPsPorts: string): Set<number> {
+  return new Set([...dockerPsPorts.matchAll(/:(\d+)->/g)].map((m) => Number(m[1])));
+}
+
+export function runChecks(config: StackConfig, run: HostRunner): Check[] {
+  const checks: Check[] = [];
+  const docker = run(["docker", "version", "--format", "{{.Server.Version}}"]);
+  checks.push(
+    docker.code === 0
+      ? { name: "Docker", ok: true, detail: `Docker ${docker.stdout.trim()} answers` }
+      : { name: "Docker", ok: false, detail: "the Docker daemon does not answer", fix: "start it (sudo systemctl enable --now docker) and add the deploy user to the docker group" },
+  );
+
+  if (config.ollama.gpus.kind === "none") {
+    checks.push({ name: "NVIDIA runtime", ok: true, detail: "not needed: ollama.gpus is none" });
+  } else {
+    const runtimes = run(["docker", "info", "--format", "{{json .Runtimes}}"]);
+    checks.push(
+      runtimes.code === 0 && /"nvidia"/.test(runtimes.stdout)
+        ? { name: "NVIDIA runtime", ok: true, detail: "docker info lists the nvidia runtime" }
+        : {
+            name: "NVIDIA runtime",
+            ok: false,
+            detail: "docker info lists no nvidia runtime, but ollama.gpus asks for GPUs",
+            fix: "install the NVIDIA Container Toolkit, then: sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker",
+          },
+    );
+  }
+
+  const ss = run(["ss", "-ltnH"]);
+  if (ss.code !== 0) {
+    checks.push({ name: "Ports", ok: false, detail: "cannot list listening sockets", fix: "install iproute2 (ss)" });
+  } else {
+    const mine = ownPorts(run(["docker", "ps", "--filter", `label=${LABEL_KEYS.stack}=${config.stack}`, "--format", "{{.Ports}}"]).stdout);
+    const wildcard = new Set(["0.0.0.0", "*", "::", ""]);
+    const busy = listening(ss.stdout).filter(
+      ([addr, port]) => PUBLISHED_PORTS.includes(port) && !mine.has(port) && (addr === config.bindAddress || wildcard.has(addr) || wildcard.has(config.bindAddress)),
+    );
+    checks.push(
+      busy.length === 0
+        ? { name: "Ports", ok: true, detail: `${PUBLISHED_PORTS.join(", ")} are free on ${config.bindAddress}` }
+        : {
+            name: "Ports",
+            ok: false,
+            detail: `in use: ${busy.map(([a, p]) => `${a || "*"}:${p}`).join(", ")}`,
+            fix: `stop what listens there (sudo ss -ltnp 'sport = :${busy[0]![1]}') or choose another bindAddress`,
+          },
+    );
+  }
+
+  const need = config.ollama.models.reduce((sum, m) => sum + estimatedModelBytes(m), 0) + HEADROOM_BYTES;
+  const df = run(["sh", "-c", `d=${config.dataRoot}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -P -B1 "$d"`]);
+  const avail = Number(df.stdout.trim().split("\n")[1]?.split(/\s+/)[3]);
+  checks.push(
+    df.code === 0 && Number.isFinite(avail)
+      ? avail >= need
+        ? { name: "Disk", ok: true, detail: `${(avail / GB).toFixed(0)} GB free under ${config.dataRoot}, about ${(need / GB).toFixed(0)} GB needed` }
+        : {
+            name: "Disk",
+            ok: false,
+            detail: `${(avail / GB).toFixed(0)} GB free under ${config.dataRoot}, about ${(need / GB).toFixed(0)} GB needed for the models and data`,
+            fix: "free space, or point dataRoot at a larger disk",
+          }
+      : { name: "Disk", ok: false, detail: `cannot read the free space under ${config.dataRoot}`, fix: "check that df works on the host" },
+  );
+
+  if (!config.backup.enabled) {
+    checks.push({ name: "cron", ok: true, detail: "not needed: backup.enabled is false" });
+  } else {
+    const cron = run(["sh", "-c", "command -v cron || command -v crond"]);
+    checks.push(
+      cron.code === 0
+        ? { name: "cron", ok: true, detail: `${cron.stdout.trim()} runs the backups` }
+        : { name: "cron", ok: false, detail: "no cron daemon, so backups would never run", fix: "sudo apt-get install -y cron (Debian/Ubuntu) or sudo dnf install -y cronie" },
+    );
+  }
+
+  const ntp = run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"]);
+  checks.push(
+    ntp.code === 0 && ntp.stdout.trim() === "yes"
+      ? { name: "Clock", ok: true, detail: "synchronised (NTP)" }
+      : { name: "Clock", ok: false, detail: "not synchronised: metrics, logs and backup ages would drift", fix: "sudo timedatectl set-ntp true (systemd-timesyncd or chrony)" },
+  );
+  return checks;
+}
+
+export function formatChecks(checks: readonly Check[]): string {
+  return checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(15)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ""}`).join("\n");
+}
+
+/** Runs commands on this machine, or over SSH with the same pinned host key the deploy uses. */
+export function hostRunner(config: StackConfig): HostRunner {
+  const prefix: string[] = [];
+  if (config.host.kind === "ssh") {
+    const ssh = config.host.ssh;
+    const hostKey = ssh.hostKey ?? (ssh.knownHostsPath ? findHostKey(readFileSync(ssh.knownHostsPath, "utf8"), ssh.host, ssh.port) : undefined);
+    if (!hostKey) throw new ToolError(`no pinned host key for ${ssh.host}: set host.ssh.hostKey or host.ssh.knownHostsPath`);
+    const { sshOpts } = dockerProviderArgs({ ...ssh, pinnedHostKey: hostKey });
+    prefix.push("ssh", "-p", String(ssh.port), ...sshOpts, `${ssh.user}@${ssh.host}`);
+  }
+  return (argv) => {
+    // Over SSH the remote shell joins the words again, so each is quoted.
+    const cmd = prefix.length ? [...prefix, argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ")] : [...argv];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 30_000 });
+    return { code: r.error ? 127 : (r.status ?? 1), stdout: r.stdout ?? "" };
+  };
+}
+
+const usage = `Usage: npm run doctor -- --stack NAME [--project DIR]
+
+Checks the host of stack NAME (from Pulumi.NAME.yaml) before \`pulumi up\`. Exit code 1 if a check fails.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, project: { type: "string", default: "." }, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.stack) throw new ToolError(`--stack is required\n\n${usage}`);
+  let config: StackConfig;
+  try {
+    config = validateStackConfig(rawConfigFromStackFile(resolve(values.project), values.stack));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ToolError(e.message);
+    throw new ToolError(`cannot read Pulumi.${values.stack}.yaml: ${(e as Error).message}`);
+  }
+  const checks = runChecks(config, hostRunner(config));
+  console.log(formatChecks(checks));
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) runTool("doctor", () => main(process.argv.slice(2)));
