@@ -121,6 +121,12 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["zero retention", withValues({ backup: JSON.stringify({ retention: 0 }) }), /ai-gateway:backup.retention: 0 is not a whole number from 1 to 365/],
     ["backups without node-exporter", withValues({ exporters: JSON.stringify({ nodeExporter: false }) }), /ai-gateway:backup.enabled: backups report success through node-exporter/],
     ["unknown backup key", withValues({ backup: JSON.stringify({ retain: 3 }) }), /ai-gateway:backup.retain: unknown key/],
+    ["ssh host with a space", withValues({ host: JSON.stringify({ ssh: { host: "gpu 01", user: "deploy", hostKey: "ssh-ed25519 AAAA" } }) }), /ai-gateway:host.ssh.host: "gpu 01" is not a host name or IP address/],
+    ["malformed host key", withValues({ host: JSON.stringify({ ssh: { host: "gpu-01.lan", user: "deploy", hostKey: "AAAA" } }) }), /ai-gateway:host.ssh.hostKey: "AAAA" is not "<key type> <base64 key>"/],
+    ["relative known_hosts", withValues({ host: JSON.stringify({ ssh: { host: "gpu-01.lan", user: "deploy", knownHostsPath: "known_hosts" } }) }), /ai-gateway:host.ssh.knownHostsPath: "known_hosts" is not an absolute path/],
+    ["unknown ssh key", withValues({ host: JSON.stringify({ ssh: { host: "gpu-01.lan", user: "deploy", hostKey: "ssh-ed25519 AAAA", identity: "x" } }) }), /ai-gateway:host.ssh.identity: unknown key/],
+    ["unknown routing strategy", withValues({ routingStrategy: "round-robin" }), /ai-gateway:routingStrategy: "round-robin" is not one of simple-shuffle/],
+    ["Ollama host without scheme", withOllama({ hosts: ["gpu-02.lan:11434"] }), /ai-gateway:ollama.hosts\[0\]: "gpu-02.lan:11434" is not a valid Ollama base URL/],
     ["tiny memory limit", withValues({ memoryLimitsMb: JSON.stringify({ litellm: 10 }) }), /ai-gateway:memoryLimitsMb.litellm: 10 is not a whole number of MiB/],
   ];
   it.each(cases)("%s", (_name, raw, pattern) => {
