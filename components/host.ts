@@ -1,5 +1,5 @@
-// Where host-level commands run (folders, model pulls). Components ask for a command on "the host"
-// and never learn whether that is this machine or, later, one reached over SSH.
+// Where host-level commands run (folders, model pulls, cron). Components ask for a command on "the
+// host" and never learn whether that is this machine or one reached over SSH.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
