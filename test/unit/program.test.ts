@@ -5,6 +5,7 @@ import { rawConfigFromStackFile } from "../../config/stackFile.js";
 import { stackFiles } from "../../components/stackFiles.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
+import { PUBLISHED_PORTS } from "../../tools/doctor.js";
 import { isSecretInput, promiseOf, runProgram, type ProgramConfig, type ProgramRun } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -94,6 +95,8 @@ describe("the dev stack under mocks", () => {
     const run = cloudRun;
     const external = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { external: number }) => p.external));
     expect(new Set(external).size).toBe(external.length);
+    // doctor checks exactly these ports before a deploy.
+    expect([...external].sort()).toEqual([...PUBLISHED_PORTS].sort());
   });
 
   it("gives Ollama the GPUs it asks for, and none with gpus: none", async () => {
