@@ -1,7 +1,7 @@
 // The observability services under mocks: secrets, the GPU exporter, the shipper switch, blast radius.
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
-import { isSecretInput, runProgram, type ProgramConfig, type ProgramRun } from "./program.js";
+import { evaluateOnce, isSecretInput, runProgram, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = rawConfigFromStackFile(".", "dev");
@@ -13,14 +13,10 @@ const withValues = (patch: Record<string, unknown>): ProgramConfig => ({
 const gpuStack = () => withValues({ ollama: { ...JSON.parse(base.values["ollama"]!), gpus: "device=0", flashAttention: true, kvCacheType: "q8_0" } });
 
 describe("observability under mocks", () => {
-  // One evaluation serves every test below that reads the same stack.
-  let baseRun: ProgramRun;
-  beforeAll(async () => {
-    baseRun = await runProgram(base);
-  });
+  const baseRun = evaluateOnce(base);
 
   it("gives Grafana its admin password as a secret file, never in env, with sign-up and anonymous access off", async () => {
-    const run = baseRun;
+    const run = baseRun();
     const g = run.one(CONTAINER, "grafana");
     expect(g.inputs.envs).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password");
     expect(g.inputs.envs).toEqual(expect.arrayContaining(["GF_USERS_ALLOW_SIGN_UP=false", "GF_AUTH_ANONYMOUS_ENABLED=false"]));
@@ -41,7 +37,7 @@ describe("observability under mocks", () => {
   });
 
   it("hands Prometheus the LiteLLM key as a file it alone can read, and keeps it out of the config text", async () => {
-    const run = baseRun;
+    const run = baseRun();
     const p = run.one(CONTAINER, "prometheus");
     expect(isSecretInput(p.rawInputs["uploads"])).toBe(true);
     const key = p.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/litellm-master-key");

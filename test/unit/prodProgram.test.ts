@@ -3,26 +3,22 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { findHostKey } from "../../config/knownHosts.js";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
-import { runProgram, type ProgramConfig, type ProgramRun } from "./program.js";
+import { evaluateOnce, runProgram, type ProgramConfig } from "./program.js";
 
 const prod = rawConfigFromStackFile(".", "prod");
 const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };
 const HOST_KEY = (YAML.parse(readFileSync("Pulumi.prod.yaml", "utf8")).config["ai-gateway:host"].ssh.hostKey as string);
 
 describe("the prod stack under mocks", () => {
-  // One evaluation serves every test below that reads the same stack.
-  let prodRun: ProgramRun;
-  beforeAll(async () => {
-    prodRun = await runProgram(prodConfig);
-  });
+  const prodRun = evaluateOnce(prodConfig);
 
   it("points the docker provider at the SSH host, trusting only the pinned host key", async () => {
-    const run = prodRun;
+    const run = prodRun();
     const providers = run.byType("pulumi:providers:docker");
     expect(providers).toHaveLength(1);
     expect(providers[0]!.inputs.host).toBe("ssh://deploy@gpu-01.lan:22");
@@ -34,7 +30,7 @@ describe("the prod stack under mocks", () => {
   });
 
   it("runs every host command as a remote command over the same connection, with the host key", async () => {
-    const run = prodRun;
+    const run = prodRun();
     expect(run.byType("command:local:Command")).toHaveLength(0);
     const remote = run.byType("command:remote:Command");
     expect(remote.map((c) => c.name).sort()).toEqual(
@@ -49,7 +45,7 @@ describe("the prod stack under mocks", () => {
   });
 
   it("gives Ollama the GPUs and the stricter alert thresholds reach Prometheus", async () => {
-    const run = prodRun;
+    const run = prodRun();
     const containers = run.byType("docker:index/container:Container");
     expect(containers.find((c) => c.name === "ollama")!.inputs.gpus).toBe("all");
     expect(containers.map((c) => c.name)).toContain("dcgm-exporter");

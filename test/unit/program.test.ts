@@ -1,12 +1,12 @@
 // The whole program under Pulumi mocks, fed the real dev stack file.
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
 import { stackFiles } from "../../components/stackFiles.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
 import { PUBLISHED_PORTS } from "../../tools/doctor.js";
-import { isSecretInput, promiseOf, runProgram, type ProgramConfig, type ProgramRun } from "./program.js";
+import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
@@ -39,13 +39,9 @@ function withOllama(base: ProgramConfig, patch: Record<string, unknown>): Progra
 }
 
 describe("the dev stack under mocks", () => {
-  // One evaluation (about half a second) serves every test that reads the plain dev stack with a key.
-  let cloudRun: ProgramRun;
-  beforeAll(async () => {
-    cloudRun = await runProgram(withCloud);
-  });
+  const cloudRun = evaluateOnce(withCloud);
   it("registers the network, every container and its image, folders and one pull per model", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     // Guard against a program that registers nothing (or mocks that were never installed).
     expect(run.resources.length).toBeGreaterThan(20);
     expect(run.byType(CONTAINER).map((c) => c.name).sort()).toEqual(DEV_CONTAINERS);
@@ -58,7 +54,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("gives every container an in-image exec-form healthcheck, restart, wait, log rotation, limits and bound ports", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     for (const c of run.byType(CONTAINER)) {
       const i = c.inputs;
       expect(i.healthcheck.tests[0], c.name).toBe("CMD");
@@ -92,7 +88,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("no two services publish the same host port", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const external = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { external: number }) => p.external));
     expect(new Set(external).size).toBe(external.length);
     // doctor checks exactly these ports before a deploy.
@@ -110,7 +106,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("maps every Ollama knob to its OLLAMA_* variable and mounts the data folder", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const o = run.one(CONTAINER, "ollama").inputs;
     expect(o.envs).toEqual([
       "OLLAMA_KEEP_ALIVE=30m",
@@ -127,7 +123,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("pulls each model only after Ollama is healthy, and names the model when a pull fails", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const ollamaUrn = run.one(CONTAINER, "ollama");
     for (const tag of ["qwen2.5-coder:1.5b", "llama3.2:1b"]) {
       const pull = run.one("command:local:Command", `model-${tag}`);
@@ -140,7 +136,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("starts LiteLLM after Ollama and uploads the rendered config that `npm run render` writes", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const l = run.one(CONTAINER, "litellm");
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
@@ -153,7 +149,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("keeps the OpenAI key secret wherever it appears, and nowhere else", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const l = run.one(CONTAINER, "litellm");
     expect(isSecretInput(l.rawInputs["envs"])).toBe(true);
     expect(l.inputs.envs).toContain(`OPENAI_API_KEY=${FAKE_OPENAI_KEY}`);
@@ -175,7 +171,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("exports a secret master key with the sk- prefix, and the URLs, routes and image tags", async () => {
-    const run = cloudRun;
+    const run = cloudRun();
     const masterKey = run.outputs["masterKey"] as pulumi.Output<string>;
     expect(await pulumi.isSecret(masterKey)).toBe(true);
     expect(await promiseOf(masterKey)).toMatch(/^sk-/);

@@ -2,7 +2,7 @@
 // (with secrets still wrapped, as the engine would receive them) and resource options.
 import * as pulumi from "@pulumi/pulumi";
 import { createRequire } from "node:module";
-import { vi } from "vitest";
+import { beforeAll, vi } from "vitest";
 import { PROJECT } from "../../config/validate.js";
 
 const require = createRequire(import.meta.url);
@@ -124,3 +124,15 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
 }
 
 export { promiseOf };
+
+/**
+ * Evaluates the program once, before the tests of the enclosing describe block, and hands every
+ * test the same run: one evaluation (about half a second) serves all tests that read the same stack.
+ */
+export function evaluateOnce(cfg: ProgramConfig): () => ProgramRun {
+  let run: ProgramRun | undefined;
+  beforeAll(async () => {
+    run = await runProgram(cfg);
+  });
+  return () => run!;
+}

@@ -1,8 +1,8 @@
 // Qdrant and the backup schedule under mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
-import { isSecretInput, promiseOf, runProgram, type ProgramConfig, type ProgramRun } from "./program.js";
+import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const COMMAND = "command:local:Command";
@@ -30,14 +30,10 @@ describe("Qdrant under mocks", () => {
 });
 
 describe("backups under mocks", () => {
-  // One evaluation serves every test below that reads the same stack.
-  let baseRun: ProgramRun;
-  beforeAll(async () => {
-    baseRun = await runProgram(base);
-  });
+  const baseRun = evaluateOnce(base);
 
   it("installs the schedule with one idempotent host command that gets the key on stdin only", async () => {
-    const run = baseRun;
+    const run = baseRun();
     const install = run.one(COMMAND, "backup-install");
     expect(install.options.deleteBeforeReplace).toBe(true);
     expect(isSecretInput(install.rawInputs["stdin"])).toBe(true);
