@@ -10,7 +10,7 @@ import { dataFolderPath, type StackContext } from "./components/hardenedContaine
 import { LogShipper } from "./components/logShipper.js";
 import { LOKI, Loki } from "./components/loki.js";
 import { OLLAMA, Ollama } from "./components/ollama.js";
-import { PROMETHEUS, Prometheus, prometheusFiles } from "./components/prometheus.js";
+import { PROMETHEUS, Prometheus } from "./components/prometheus.js";
 import { QDRANT, Qdrant } from "./components/qdrant.js";
 import { stackFiles } from "./components/stackFiles.js";
 import { dockerProviderArgs, sshHostTarget } from "./components/host.js";
@@ -50,10 +50,14 @@ new Gateway("gateway", {
 
 const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
 
+// Every generated file, rendered once: Prometheus uploads its share, and the backups copy them all
+// back out of the running containers.
+const generated = stackFiles(config);
+
 const prometheus = new Prometheus("prometheus", {
   ctx,
   settings: config.prometheus,
-  files: prometheusFiles(config),
+  files: generated.filter((f) => f.service === "prometheus"),
   image: image.prometheus,
   memoryMb: memory.prometheus,
   litellmKey: masterKeyValue,
@@ -82,7 +86,7 @@ if (config.backup.enabled) {
       qdrantUrl: hostUrl(config.bindAddress, QDRANT.port),
       grafanaData: dataFolderPath(config, "grafana"),
       grafanaContainer: containerName(config.stack, "grafana"),
-      configSources: stackFiles(config).map((f) => `${containerName(config.stack, f.service)}:${f.containerPath}`),
+      configSources: generated.map((f) => `${containerName(config.stack, f.service)}:${f.containerPath}`),
       ...(localStateDir ? { stateDir: localStateDir } : {}),
     },
     qdrantApiKey: qdrant.apiKey,
