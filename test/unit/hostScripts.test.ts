@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { requiresTool } from "../support/requires.js";
 import { folderCreateScript, folderDeleteScript } from "../../components/host.js";
 import { modelPullScript } from "../../components/ollama.js";
 
@@ -13,13 +14,14 @@ function shellcheck(script: string): string {
   return r.stdout;
 }
 
+const shellcheckPresent = requiresTool("shellcheck", "apt-get install -y shellcheck");
 const sh = (script: string, env: NodeJS.ProcessEnv = process.env) => spawnSync("/bin/sh", ["-c", script], { encoding: "utf8", env });
 const isRoot = process.getuid?.() === 0;
 
 describe("host scripts", () => {
   const folder = { path: "/data/stack/ollama", uid: 0, gid: 0, mode: "0750" };
 
-  it("are clean under shellcheck", () => {
+  shellcheckPresent.it(`are clean under shellcheck${shellcheckPresent.why}`, () => {
     for (const script of [folderCreateScript(folder), folderDeleteScript(folder), modelPullScript("ai-gateway-dev-ollama", "qwen2.5-coder:1.5b")]) {
       expect(shellcheck(script)).toBe("");
     }

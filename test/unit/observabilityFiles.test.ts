@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { requiresTool } from "../support/requires.js";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { bashHttpProbe } from "../../components/hardenedContainer.js";
@@ -28,11 +29,7 @@ const gpuConfig = validateStackConfig({
   values: { ...dev.values, ollama: JSON.stringify({ ...JSON.parse(dev.values["ollama"]!), gpus: "all", flashAttention: true, kvCacheType: "q8_0" }) },
 });
 
-const hasPromtool = spawnSync("promtool", ["--version"]).status === 0;
-const inCi = process.env["CI"] === "true";
-// Locally the promtool checks may be skipped, and their names say why; in CI they always run.
-const promtoolIt = !hasPromtool && !inCi ? it.skip : it;
-const why = !hasPromtool && !inCi ? " (skipped: promtool is not installed; apt-get install -y prometheus)" : "";
+const { it: promtoolIt, why } = requiresTool("promtool", "apt-get install -y prometheus");
 
 function promtool(args: string[], cwd: string) {
   const r = spawnSync("promtool", args, { cwd, encoding: "utf8" });
@@ -242,6 +239,7 @@ describe("npm run render", () => {
   it("covers every generated file of the stack, secrets excluded", () => {
     const paths = stackFiles(devConfig).map((f) => f.path).sort();
     expect(paths).toEqual([
+      "caddy/Caddyfile",
       "grafana/dashboards/gateway.json",
       "grafana/dashboards/gpu-host.json",
       "grafana/dashboards/logs.json",
