@@ -2,6 +2,7 @@
 // returns the secret values as Pulumi secrets, separate from the plain typed config.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
+import { backendUrl, fileBackendDir, projectBackendUrl } from "./backend.js";
 import { findHostKey, knownHostsName } from "./knownHosts.js";
 import type { SshHost, StackConfig } from "./schema.js";
 import { ConfigError, PROJECT, validateStackConfig } from "./validate.js";
@@ -48,16 +49,9 @@ function resolveSsh(ssh: SshHost): ResolvedSsh {
   return { ...ssh, pinnedHostKey: pinnedHostKey!, ...(privateKey ? { privateKey } : {}) };
 }
 
-/**
- * PULUMI_BACKEND_URL wins over Pulumi.yaml's `file://./.pulumi-state`; any other scheme is remote
- * state that this host cannot back up.
- */
+/** The state folder of a file backend, for the backups; remote state is not this host's to back up. */
 export function localStateDir(env: NodeJS.ProcessEnv, projectDir: string): string | undefined {
-  const url = env["PULUMI_BACKEND_URL"] || "file://./.pulumi-state";
-  if (!url.startsWith("file://")) return undefined;
-  const path = url.slice("file://".length);
-  if (path.startsWith("~")) return undefined;
-  return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
+  return fileBackendDir(backendUrl(env, projectBackendUrl(projectDir)), projectDir);
 }
 
 // `isConfigSecret` is exported by the SDK's runtime but missing from its type definitions.

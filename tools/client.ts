@@ -1,6 +1,6 @@
 // What the bench, evidence and pr-body tools share: where the stack is, how to talk to the gateway,
 // how to measure a streamed answer, and how to keep secrets out of anything they print.
-import { spawnSync } from "node:child_process";
+import { runPulumi } from "./pulumiCli.js";
 
 /** A problem that ends a tool with one line on stderr and exit code 2, never a stack trace. */
 export class ToolError extends Error {
@@ -28,8 +28,8 @@ export function resolveTarget(flags: { url?: string | undefined; key?: string | 
 /** Stack outputs through the Pulumi CLI, when it is installed; undefined otherwise. */
 export function stackOutputs(stack: string | undefined): Record<string, unknown> | undefined {
   const args = ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])];
-  const r = spawnSync("pulumi", args, { encoding: "utf8", timeout: 60_000 });
-  if (r.error || r.status !== 0) return undefined;
+  const r = runPulumi(args, { capture: true });
+  if (r.status !== 0) return undefined;
   try {
     return JSON.parse(r.stdout) as Record<string, unknown>;
   } catch {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile, rawConfigFromStackYaml } from "../../config/stackFile.js";
 import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
 import { DEFAULTS } from "../../config/schema.js";
+import { backendUrl, fileBackendDir, projectBackendUrl } from "../../config/backend.js";
 import { localStateDir } from "../../config/load.js";
 
 const dev = rawConfigFromStackFile(".", "dev");
@@ -54,10 +55,23 @@ describe("the dev stack file", () => {
 
 describe("the local state folder backups include", () => {
   it("follows PULUMI_BACKEND_URL, then Pulumi.yaml's local folder; remote state is not a folder", () => {
-    expect(localStateDir({}, "/srv/gw")).toBe("/srv/gw/.pulumi-state");
-    expect(localStateDir({ PULUMI_BACKEND_URL: "file:///var/lib/pulumi" }, "/srv/gw")).toBe("/var/lib/pulumi");
-    expect(localStateDir({ PULUMI_BACKEND_URL: "s3://bucket/state" }, "/srv/gw")).toBeUndefined();
-    expect(localStateDir({ PULUMI_BACKEND_URL: "file://~" }, "/srv/gw")).toBeUndefined();
+    const cwd = process.cwd();
+    expect(localStateDir({}, cwd)).toBe(`${cwd}/.pulumi-state`);
+    expect(localStateDir({ PULUMI_BACKEND_URL: "file:///var/lib/pulumi" }, cwd)).toBe("/var/lib/pulumi");
+    expect(localStateDir({ PULUMI_BACKEND_URL: "s3://bucket/state" }, cwd)).toBeUndefined();
+    expect(localStateDir({ PULUMI_BACKEND_URL: "file://~" }, cwd)).toBeUndefined();
+  });
+
+  it("reads the folder from the backend URL in effect, whatever the project sets", () => {
+    expect(projectBackendUrl(".")).toBe("file://./.pulumi-state");
+    expect(backendUrl({}, "file://./state")).toBe("file://./state");
+    expect(backendUrl({ PULUMI_BACKEND_URL: "s3://b" }, "file://./state")).toBe("s3://b");
+    expect(backendUrl({}, undefined)).toBeUndefined();
+    expect(fileBackendDir("file://./state/", "/srv/gw")).toBe("/srv/gw/state");
+    expect(fileBackendDir("file://state", "/srv/gw")).toBe("/srv/gw/state");
+    expect(fileBackendDir("file:///abs", "/srv/gw")).toBe("/abs");
+    expect(fileBackendDir("gs://bucket", "/srv/gw")).toBeUndefined();
+    expect(fileBackendDir(undefined, "/srv/gw")).toBeUndefined();
   });
 });
 
