@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Backups, backupLayout } from "./components/backups.js";
 import { Exporters } from "./components/exporters.js";
-import { Gateway, LITELLM } from "./components/gateway.js";
+import { EntryPoint, CADDY } from "./components/entryPoint.js";
+import { Gateway } from "./components/gateway.js";
 import { GRAFANA, Grafana } from "./components/grafana.js";
 import { dataFolderPath, type StackContext } from "./components/hardenedContainer.js";
 import { LogShipper } from "./components/logShipper.js";
@@ -13,10 +14,12 @@ import { OLLAMA, Ollama } from "./components/ollama.js";
 import { PROMETHEUS, Prometheus } from "./components/prometheus.js";
 import { QDRANT, Qdrant } from "./components/qdrant.js";
 import { stackFiles } from "./components/stackFiles.js";
-import { dockerProviderArgs, sshHostTarget } from "./components/host.js";
+import { dockerProviderArgs, probeHost, sshHostTarget } from "./components/host.js";
 import { hostUrl } from "./components/urls.js";
 import { loadStackConfig } from "./config/load.js";
+import type { ServiceName } from "./config/images.js";
 import { enabledServices } from "./config/services.js";
+import { formatGap, planForHost, relevantGaps } from "./renderers/hostProbe.js";
 import { containerName } from "./renderers/labels.js";
 
 const { config, secrets, localStateDir, ssh } = loadStackConfig();
@@ -26,7 +29,22 @@ const { images: image, memoryLimitsMb: memory } = config;
 const provider = ssh ? new docker.Provider("docker", dockerProviderArgs(ssh)) : undefined;
 const host = ssh ? sshHostTarget(ssh) : ({ kind: "local" } as const);
 const network = new docker.Network("network", { name: `ai-gateway-${config.stack}`, driver: "bridge" }, provider ? { provider } : {});
-const ctx: StackContext = { stack: config.stack, host, bindAddress: config.bindAddress, dataRoot: config.dataRoot, network, ...(provider ? { provider } : {}) };
+// What this host can give the containers, read on every preview and up; what it lacks is reported, not fatal.
+const hostPlan = planForHost(await probeHost(host));
+const ctx: StackContext = {
+  stack: config.stack,
+  host,
+  bindAddress: config.bindAddress,
+  dataRoot: config.dataRoot,
+  network,
+  swapLimited: hostPlan.swapLimited,
+  ...(provider ? { provider } : {}),
+};
+
+// Every generated file, rendered once: each component uploads its share, `npm run render` writes
+// the same list, and the backups copy them back out of the running containers.
+const generated = stackFiles(config);
+const filesOf = (service: ServiceName) => generated.filter((f) => f.service === service);
 
 const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama });
 
@@ -34,30 +52,27 @@ const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image
 const masterKeyPassword = new random.RandomPassword("litellm-master-key", { length: 48, special: false });
 const masterKeyValue = pulumi.secret(pulumi.interpolate`sk-${masterKeyPassword.result}`);
 
-new Gateway("gateway", {
+const gateway = new Gateway("gateway", {
   ctx,
   image: image.litellm,
   memoryMb: memory.litellm,
+  files: filesOf("litellm"),
   routes: config.routes,
-  cloudModels: config.cloudModels,
   ollamaUrl: ollama.internalUrl,
-  extraOllamaUrls: config.ollama.hosts,
-  routingStrategy: config.routingStrategy,
   masterKey: masterKeyValue,
   ...(secrets.openaiApiKey ? { openaiApiKey: secrets.openaiApiKey } : {}),
   dependsOn: [ollama],
 });
 
-const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
+// The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
+new EntryPoint("entry-point", { ctx, image: image.caddy, memoryMb: memory.caddy, files: filesOf("caddy") });
 
-// Every generated file, rendered once: Prometheus uploads its share, and the backups copy them all
-// back out of the running containers.
-const generated = stackFiles(config);
+const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
 
 const prometheus = new Prometheus("prometheus", {
   ctx,
   settings: config.prometheus,
-  files: generated.filter((f) => f.service === "prometheus"),
+  files: filesOf("prometheus"),
   image: image.prometheus,
   memoryMb: memory.prometheus,
   litellmKey: masterKeyValue,
@@ -66,6 +81,7 @@ const prometheus = new Prometheus("prometheus", {
 const backups = backupLayout(config.dataRoot);
 new Exporters("exporters", {
   ctx,
+  hostPlan,
   settings: config.exporters,
   gpus: config.ollama.gpus,
   images: image,
@@ -86,7 +102,7 @@ if (config.backup.enabled) {
       qdrantUrl: hostUrl(config.bindAddress, QDRANT.port),
       grafanaData: dataFolderPath(config, "grafana"),
       grafanaContainer: containerName(config.stack, "grafana"),
-      configSources: generated.map((f) => `${containerName(config.stack, f.service)}:${f.containerPath}`),
+      configSources: generated.map((f) => `${f.service === "litellm" ? gateway.containerName : containerName(config.stack, f.service)}:${f.containerPath}`),
       ...(localStateDir ? { stateDir: localStateDir } : {}),
     },
     qdrantApiKey: qdrant.apiKey,
@@ -94,7 +110,8 @@ if (config.backup.enabled) {
   });
 }
 
-export const gatewayUrl = hostUrl(config.bindAddress, LITELLM.port);
+export const gatewayUrl = hostUrl(config.bindAddress, CADDY.port);
+export const gatewayContainer = gateway.containerName;
 export const ollamaUrl = hostUrl(config.bindAddress, OLLAMA.port);
 export const masterKey = masterKeyValue;
 export const routes = config.routes.map((r) => r.name);
@@ -107,5 +124,7 @@ export const logShipper = config.logShipper;
 export const qdrantUrl = hostUrl(config.bindAddress, QDRANT.port);
 export const qdrantApiKey = qdrant.apiKey;
 export const backupsDir = config.backup.enabled ? backups.backupsDir : null;
+// What this host cannot give the stack (a metric source, a swap limit), each with its fix; empty when none.
+export const hostGaps = relevantGaps(hostPlan.gaps, config.exporters).map(formatGap);
 // Only the images this stack runs: the shipper not chosen and disabled exporters are left out.
 export const images = Object.fromEntries(enabledServices(config).map((s) => [s, config.images[s]]));

@@ -5,6 +5,16 @@ import type { ExporterSettings, GpuSelection } from "../config/schema.js";
 import type { ServiceName } from "../config/images.js";
 import { bashHttpProbe, hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
 import { dockerGpus } from "./ollama.js";
+import type { BindMount, HostPlan } from "../renderers/hostProbe.js";
+import type * as docker from "@pulumi/docker";
+
+const readOnlyBind = (m: BindMount): docker.types.input.ContainerMount => ({
+  type: "bind",
+  source: m.source,
+  target: m.target,
+  readOnly: true,
+  ...(m.propagation ? { bindOptions: { propagation: m.propagation } } : {}),
+});
 
 export const NODE_EXPORTER = Object.freeze({
   port: 9100,
@@ -30,6 +40,8 @@ export interface ExportersArgs {
   readonly gpus: GpuSelection;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
+  /** What this host can give the exporters (renderers/hostProbe.ts). */
+  readonly hostPlan: HostPlan;
   /** Host folder of *.prom files to expose (backup results), when backups run. */
   readonly textfileDir?: string;
 }
@@ -48,10 +60,10 @@ export class Exporters extends pulumi.ComponentResource {
           waitTimeoutSeconds: 60,
           memoryMb: mem["node-exporter"],
           ports: [],
-          // The host's filesystems and processes, read-only; rslave so later mounts show up too.
+          // The host's filesystems and processes, read-only; rslave (where the host allows it) so later mounts show up too.
           command: ["--path.rootfs=/host", ...(args.textfileDir ? [`--collector.textfile.directory=/host${args.textfileDir}`] : [])],
           pidMode: "host",
-          mounts: [{ type: "bind", source: "/", target: "/host", readOnly: true, bindOptions: { propagation: "rslave" } }],
+          mounts: [readOnlyBind(args.hostPlan.nodeExporter.rootMount)],
         },
         { parent: this },
       );
@@ -68,14 +80,9 @@ export class Exporters extends pulumi.ComponentResource {
           ports: [],
           // Docker containers only, and without copying every Docker label into series labels.
           command: [`-port=${CADVISOR.port}`, "-docker_only=true", "-store_container_labels=false", "-housekeeping_interval=15s"],
-          mounts: [
-            { type: "bind", source: "/", target: "/rootfs", readOnly: true },
-            { type: "bind", source: "/var/run", target: "/var/run", readOnly: true },
-            { type: "bind", source: "/sys", target: "/sys", readOnly: true },
-            { type: "bind", source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true },
-            { type: "bind", source: "/dev/disk", target: "/dev/disk", readOnly: true },
-          ],
-          devices: ["/dev/kmsg"],
+          // Only host paths that exist: Docker's data root as the engine reports it, /dev/disk and /dev/kmsg if present.
+          mounts: args.hostPlan.cadvisor.mounts.map(readOnlyBind),
+          ...(args.hostPlan.cadvisor.devices.length ? { devices: args.hostPlan.cadvisor.devices } : {}),
         },
         { parent: this },
       );

@@ -1,6 +1,7 @@
 // The LiteLLM gateway: the facts of the LiteLLM image, its rendered config and its secrets.
 import * as pulumi from "@pulumi/pulumi";
-import type { Route, RoutingStrategy } from "../config/schema.js";
+import { createHash } from "node:crypto";
+import type { Route } from "../config/schema.js";
 import { LITELLM_ENV, renderLiteLlmConfig, type LiteLlmRenderInput } from "../renderers/litellm.js";
 import { asUploads, type GeneratedFile } from "./files.js";
 import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
@@ -53,34 +54,51 @@ export interface GatewayArgs {
   readonly ctx: StackContext;
   readonly image: string;
   readonly memoryMb: number;
+  /** The stack's share of the generated files: LiteLLM's config. */
+  readonly files: readonly GeneratedFile[];
   readonly routes: readonly Route[];
-  readonly cloudModels: readonly string[];
   readonly ollamaUrl: string;
-  readonly extraOllamaUrls: readonly string[];
-  readonly routingStrategy: RoutingStrategy;
   readonly masterKey: pulumi.Output<string>;
   readonly openaiApiKey?: pulumi.Output<string>;
   readonly dependsOn: pulumi.Resource[];
 }
 
+/**
+ * A short fingerprint of everything about the LiteLLM container that Docker can only change by
+ * replacing it, secrets excepted: a new fingerprint is a new container, started beside the old one.
+ */
+export function gatewayVersion(parts: { image: string; command: readonly string[]; env: readonly string[]; files: readonly GeneratedFile[] }): string {
+  const text = JSON.stringify([parts.image, parts.command, parts.env, parts.files.map((f) => [f.containerPath, f.content]), LITELLM.healthcheck]);
+  return createHash("sha256").update(text).digest("hex").slice(0, 10);
+}
+
+/**
+ * How long a LiteLLM container being replaced may finish its requests: the longest route budget,
+ * plus a minute for the fallback that may follow it, within ten minutes.
+ */
+export function gatewayStopGraceSeconds(routes: readonly Route[]): number {
+  return Math.min(600, Math.max(0, ...routes.map((r) => r.timeoutSeconds)) + 60);
+}
+
 export class Gateway extends pulumi.ComponentResource {
+  /** The running container's name (it changes with each config version). */
+  readonly containerName: string;
+
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:llm:Gateway", name, {}, opts);
-    const files = gatewayFiles({
-      routes: args.routes,
-      cloudModels: args.cloudModels,
-      ollamaApiBase: args.ollamaUrl,
-      extraOllamaApiBases: args.extraOllamaUrls,
-      routingStrategy: args.routingStrategy,
-    });
+    const { files } = args;
 
     // Secrets reach the container only through its environment; pulumi.secret keeps the whole list
     // encrypted in state and masked in previews.
     const secretEnv = [pulumi.interpolate`${LITELLM_ENV.masterKey}=${args.masterKey}`];
     if (args.openaiApiKey) secretEnv.push(pulumi.interpolate`${LITELLM_ENV.openaiApiKey}=${args.openaiApiKey}`);
-    const envs = pulumi.secret(pulumi.all([...gatewayPlainEnv(args.ollamaUrl), ...secretEnv]));
+    const plainEnv = gatewayPlainEnv(args.ollamaUrl);
+    const envs = pulumi.secret(pulumi.all([...plainEnv, ...secretEnv]));
+    const command = ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(LITELLM.workers)];
 
-    hardenedContainer(
+    // No published port: the entry point (Caddy) owns it and reaches this container by its service
+    // name, which the old and the new container share while both run.
+    const { name: runningName } = hardenedContainer(
       args.ctx,
       {
         service: "litellm",
@@ -88,13 +106,16 @@ export class Gateway extends pulumi.ComponentResource {
         healthcheck: LITELLM.healthcheck,
         waitTimeoutSeconds: LITELLM.waitTimeoutSeconds,
         memoryMb: args.memoryMb,
-        ports: [{ internal: LITELLM.port, external: LITELLM.port }],
-        command: ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(LITELLM.workers)],
+        ports: [],
+        command,
         envs,
         uploads: asUploads(files),
+        instance: gatewayVersion({ image: args.image, command, env: plainEnv, files }),
+        stopGraceSeconds: gatewayStopGraceSeconds(args.routes),
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.registerOutputs({});
+    this.containerName = runningName;
+    this.registerOutputs({ containerName: runningName });
   }
 }

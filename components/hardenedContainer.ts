@@ -15,6 +15,8 @@ export interface StackContext {
   readonly bindAddress: string;
   readonly dataRoot: string;
   readonly network: docker.Network;
+  /** Whether Docker can limit swap on the host (renderers/hostProbe.ts). */
+  readonly swapLimited: boolean;
   /** Set for a remote Docker host; the default provider (local socket or DOCKER_HOST) otherwise. */
   readonly provider?: docker.Provider;
 }
@@ -51,6 +53,39 @@ export interface ContainerSpec {
   readonly capabilityAdds?: readonly string[];
   readonly pidMode?: "host";
   readonly devices?: readonly string[];
+  /**
+   * Set for a service whose container is replaced new-first: a suffix of the Pulumi name and the
+   * container name, so the next version is a new resource that starts beside this one, and this
+   * one is removed only at the end of the update. Leave unset for a fixed name.
+   */
+  readonly instance?: string;
+  /** How long a stop waits for the service to finish its work before Docker kills it. */
+  readonly stopGraceSeconds?: number;
+}
+
+/**
+ * The provider stops a container it deletes with a timeout of 0 unless told otherwise, which is
+ * an immediate SIGKILL: no request finishes, no database flushes. Every service gets this long.
+ */
+export const DEFAULT_STOP_GRACE_SECONDS = 30;
+
+/**
+ * Docker fills in some values the program leaves unset, and the provider reads them back, so every
+ * preview would then show a change. Each one is set here to what Docker would store:
+ * - memorySwap: Docker stores twice the memory limit. Equal to `memory` it also means no swap at all,
+ *   so the memory limit is a real limit. On a host whose kernel cannot limit swap Docker stores -1
+ *   whatever it is asked, so -1 is what the program asks for there (and the outputs say so).
+ * - healthcheck durations: read back in Go's canonical form ("1m0s", not "1m"); every field is set,
+ *   so none is filled in from an image's own HEALTHCHECK.
+ * - Checked and not needed: shmSize, ipcMode, runtime, logDriver, stopSignal, init and hostname are
+ *   computed by the provider (no diff when unset); ports, mounts, devices, capabilities and
+ *   networksAdvanced read back as given; ulimits and logOpts pick up the daemon's default-ulimits and
+ *   log-opts from daemon.json only if the host sets them.
+ * - securityOpts: Docker adds `label=disable` to a container that shares the host's PID namespace
+ *   (node-exporter); without it here, `up --refresh` replaces that container every time.
+ */
+export function securityOpts(spec: Pick<ContainerSpec, "pidMode">): string[] {
+  return ["no-new-privileges:true", ...(spec.pidMode === "host" ? ["label=disable"] : [])];
 }
 
 export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" });
@@ -61,6 +96,8 @@ const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQ
 
 export interface HardenedContainer {
   readonly container: docker.Container;
+  /** The Docker container name: what `docker logs` and `docker exec` take. */
+  readonly name: string;
 }
 
 export const dataFolderPath = (ctx: Pick<StackContext, "dataRoot">, service: ServiceName) => `${ctx.dataRoot}/${service}`;
@@ -85,19 +122,22 @@ export function hardenedContainer(
     { name: spec.image, keepLocally: true },
     { parent: opts.parent, ...(ctx.provider ? { provider: ctx.provider } : {}) },
   );
+  const name = containerName(ctx.stack, spec.service) + (spec.instance ? `-${spec.instance}` : "");
   const container = new docker.Container(
-    spec.service,
+    spec.instance ? `${spec.service}-${spec.instance}` : spec.service,
     {
-      name: containerName(ctx.stack, spec.service),
+      name,
       image: image.imageId,
       restart: "unless-stopped",
       healthcheck: { ...spec.healthcheck, tests: [...spec.healthcheck.tests] },
       wait: true,
       waitTimeout: spec.waitTimeoutSeconds,
+      destroyGraceSeconds: spec.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS,
       logDriver: "json-file",
       logOpts: { ...LOG_ROTATION },
       memory: spec.memoryMb,
-      securityOpts: ["no-new-privileges:true"],
+      memorySwap: ctx.swapLimited ? spec.memoryMb : -1,
+      securityOpts: securityOpts(spec),
       ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress, protocol: "tcp" })),
       labels: [
         { label: LABEL_KEYS.stack, value: ctx.stack },
@@ -121,7 +161,7 @@ export function hardenedContainer(
       ...(dependsOn.length ? { dependsOn } : {}),
     },
   );
-  return { container };
+  return { container, name };
 }
 
 /** The exec-form probe for images that have bash but neither curl nor wget; bash builtins only. */

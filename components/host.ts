@@ -2,10 +2,16 @@
 // host" and never learn whether that is this machine or one reached over SSH.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { HOST_PROBE_SCRIPT, parseHostProbe, type HostFacts } from "../renderers/hostProbe.js";
 
 export type HostTarget =
   | { readonly kind: "local" }
-  | { readonly kind: "ssh"; readonly connection: command.types.input.remote.ConnectionArgs };
+  | {
+      readonly kind: "ssh";
+      readonly connection: command.types.input.remote.ConnectionArgs;
+      /** The system ssh client's argv up to the destination, trusting only the pinned key (for invokes). */
+      readonly sshArgv: readonly string[];
+    };
 
 export interface SshTarget {
   readonly host: string;
@@ -21,14 +27,20 @@ export function sshHostTarget(t: SshTarget): HostTarget {
   return {
     kind: "ssh",
     connection: { host: t.host, user: t.user, port: t.port, hostKey: t.pinnedHostKey, ...(t.privateKey ? { privateKey: t.privateKey } : {}) },
+    sshArgv: sshArgv(t),
   };
+}
+
+/** `ssh` with the docker provider's options, up to and including the destination. */
+export function sshArgv(t: Pick<SshTarget, "host" | "user" | "port" | "pinnedHostKey" | "privateKeyPath">): string[] {
+  return ["ssh", "-p", String(t.port), ...dockerProviderArgs(t).sshOpts, `${t.user}@${t.host}`];
 }
 
 /**
  * The docker provider reaches an SSH host through the system ssh client. Only the pinned key is
  * trusted: it is handed over by KnownHostsCommand (OpenSSH 8.5+) and every known_hosts file is ignored.
  */
-export function dockerProviderArgs(t: SshTarget): { host: string; sshOpts: string[] } {
+export function dockerProviderArgs(t: Pick<SshTarget, "host" | "user" | "port" | "pinnedHostKey" | "privateKeyPath">): { host: string; sshOpts: string[] } {
   const name = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
   return {
     host: `ssh://${t.user}@${t.host}:${t.port}`,
@@ -124,4 +136,15 @@ export function folderDeleteScript(f: FolderSpec): string {
 
 export function hostFolder(host: HostTarget, name: string, folder: FolderSpec, opts: pulumi.CustomResourceOptions): HostCommand {
   return hostCommand(host, name, { create: folderCreateScript(folder), delete: folderDeleteScript(folder) }, opts);
+}
+
+/**
+ * Reads the host's facts for the exporters (renderers/hostProbe.ts). An invoke, not a resource: it
+ * runs on every preview and up, so the mounts follow the host as it is now. Over SSH it uses the
+ * system ssh client with the pinned key, as the docker provider does.
+ */
+export async function probeHost(host: HostTarget): Promise<HostFacts> {
+  const interpreter = host.kind === "ssh" ? [...host.sshArgv] : ["/bin/sh", "-c"];
+  const result = await command.local.run({ command: "sh -s", stdin: HOST_PROBE_SCRIPT, interpreter, logging: "stderr" });
+  return parseHostProbe(result.stdout ?? "");
 }

@@ -1,6 +1,7 @@
 // Every file a stack generates, as the containers receive them. `npm run render` writes this list;
 // the components upload the same entries (plus secret files, which are never rendered).
 import type { StackConfig } from "../config/schema.js";
+import { entryPointFiles } from "./entryPoint.js";
 import type { GeneratedFile } from "./files.js";
 import { gatewayFiles } from "./gateway.js";
 import { grafanaFiles } from "./grafana.js";
@@ -18,6 +19,7 @@ export function stackFiles(config: StackConfig): GeneratedFile[] {
       extraOllamaApiBases: config.ollama.hosts,
       routingStrategy: config.routingStrategy,
     }),
+    ...entryPointFiles(),
     ...prometheusFiles(config),
     ...lokiFiles(config.loki),
     ...logShipperFiles(config.logShipper, config.stack),

@@ -5,6 +5,7 @@
 export const SERVICES = [
   "ollama",
   "litellm",
+  "caddy",
   "prometheus",
   "loki",
   "promtail",
@@ -23,6 +24,9 @@ export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freez
   // 1.100.0 is the newest tag confirmed live on GHCR (litellm-docs PR #1235). The PyPI release of the
   // same version is what the real-proxy test suite installs, so both move together.
   litellm: "ghcr.io/berriai/litellm:1.100.0",
+  // Alpine: busybox sh and wget, curl since 2.11.0. Runs as root; the binary carries the file
+  // capability cap_net_bind_service. 2.11.2 fixed retrying a POST whose body was already read (#7546).
+  caddy: "caddy:2.11.4-alpine",
   // Default (busybox) variant: runs as nobody (65534); the -distroless variant would be 65532.
   prometheus: "prom/prometheus:v3.14.0",
   // Distroless since 3.6: no shell, so the probe is the binary's own `-health`. UID 10001.

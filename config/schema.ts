@@ -158,6 +158,7 @@ export const DEFAULTS = Object.freeze({
   memoryLimitsMb: Object.freeze({
     ollama: 32768,
     litellm: 2048,
+    caddy: 256,
     prometheus: 2048,
     loki: 1024,
     promtail: 256,

@@ -8,13 +8,14 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { GRAFANA } from "../components/grafana.js";
-import { LITELLM } from "../components/gateway.js";
-import { dockerProviderArgs } from "../components/host.js";
+import { CADDY } from "../components/entryPoint.js";
+import { sshArgv } from "../components/host.js";
 import { LOKI } from "../components/loki.js";
 import { OLLAMA } from "../components/ollama.js";
 import { PROMETHEUS } from "../components/prometheus.js";
 import { QDRANT } from "../components/qdrant.js";
 import { findHostKey } from "../config/knownHosts.js";
+import { HOST_ASPECTS, HOST_PROBE_SCRIPT, parseHostProbe, planForHost, relevantGaps, type HostAspect } from "../renderers/hostProbe.js";
 import type { StackConfig } from "../config/schema.js";
 import { rawConfigFromStackFile } from "../config/stackFile.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
@@ -31,12 +32,14 @@ export type HostRunner = (argv: readonly string[]) => CommandResult;
 export interface Check {
   readonly name: string;
   readonly ok: boolean;
+  /** A failed check the stack deploys without (it loses one metric source or limit): WARN, not FAIL. */
+  readonly warn?: boolean;
   readonly detail: string;
   readonly fix?: string;
 }
 
 /** Host ports the stack publishes on bindAddress. */
-export const PUBLISHED_PORTS: readonly number[] = Object.freeze([LITELLM.port, OLLAMA.port, GRAFANA.port, PROMETHEUS.port, LOKI.port, QDRANT.port]);
+export const PUBLISHED_PORTS: readonly number[] = Object.freeze([CADDY.port, OLLAMA.port, GRAFANA.port, PROMETHEUS.port, LOKI.port, QDRANT.port]);
 
 // Roughly a Q4_K_M file: 0.6 GB per billion parameters, read from tags like "qwen2.5-coder:14b".
 const GB = 1e9;
@@ -137,6 +140,8 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
     );
   }
 
+  checks.push(...hostProbeChecks(config, run));
+
   const ntp = run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"]);
   checks.push(
     ntp.code === 0 && ntp.stdout.trim() === "yes"
@@ -146,8 +151,50 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
   return checks;
 }
 
+const ASPECT_NAMES: Record<HostAspect, string> = {
+  "root-propagation": "Root mount",
+  "docker-root": "Docker root",
+  "dev-disk": "/dev/disk",
+  "dev-kmsg": "/dev/kmsg",
+  "swap-limit": "Swap limit",
+};
+
+/**
+ * What the exporters and the memory limits need from the host: the same probe and plan the program
+ * uses, so doctor warns about exactly what `pulumi up` will do without.
+ */
+function hostProbeChecks(config: StackConfig, run: HostRunner): Check[] {
+  const probe = run(["sh", "-c", HOST_PROBE_SCRIPT]);
+  const facts = parseHostProbe(probe.stdout);
+  const gaps = relevantGaps(planForHost(facts).gaps, config.exporters);
+  const found: Record<HostAspect, string> = {
+    "root-propagation": `/ is a ${facts.rootPropagation} mount: node-exporter sees later mounts`,
+    "docker-root": `Docker keeps its data in ${facts.dockerRoot}: cAdvisor mounts it`,
+    "dev-disk": "/dev/disk exists: cAdvisor mounts it",
+    "dev-kmsg": "/dev/kmsg exists: cAdvisor counts out-of-memory kills",
+    "swap-limit": "Docker can limit swap: each memory limit is a hard limit",
+  };
+  const needed: Record<HostAspect, boolean> = {
+    "root-propagation": config.exporters.nodeExporter,
+    "docker-root": config.exporters.cadvisor,
+    "dev-disk": config.exporters.cadvisor,
+    "dev-kmsg": config.exporters.cadvisor,
+    "swap-limit": true,
+  };
+  // The program keeps the swap limit when Docker does not answer (a healthy host's answer); doctor says it could not tell.
+  if (facts.swapLimit === undefined) {
+    gaps.push({ aspect: "swap-limit", exporter: "docker", problem: "docker info did not say whether Docker can limit swap", effect: "a memory limit may not bound swap", fix: "make `docker info` work for this user, then run doctor again" });
+  }
+  return HOST_ASPECTS.filter((a) => needed[a]).map((aspect) => {
+    const gap = gaps.find((g) => g.aspect === aspect);
+    return gap
+      ? { name: ASPECT_NAMES[aspect], ok: false, warn: true, detail: `${gap.problem}; ${gap.effect} (the stack deploys without it)`, fix: gap.fix }
+      : { name: ASPECT_NAMES[aspect], ok: true, detail: found[aspect] };
+  });
+}
+
 export function formatChecks(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(15)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ""}`).join("\n");
+  return checks.map((c) => `${c.ok ? "PASS" : c.warn ? "WARN" : "FAIL"}  ${c.name.padEnd(15)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ""}`).join("\n");
 }
 
 /** Runs commands on this machine, or over SSH with the same pinned host key the deploy uses. */
@@ -157,8 +204,7 @@ export function hostRunner(config: StackConfig): HostRunner {
     const ssh = config.host.ssh;
     const hostKey = ssh.hostKey ?? (ssh.knownHostsPath ? findHostKey(readFileSync(ssh.knownHostsPath, "utf8"), ssh.host, ssh.port) : undefined);
     if (!hostKey) throw new ToolError(`no pinned host key for ${ssh.host}: set host.ssh.hostKey or host.ssh.knownHostsPath`);
-    const { sshOpts } = dockerProviderArgs({ ...ssh, pinnedHostKey: hostKey });
-    prefix.push("ssh", "-p", String(ssh.port), ...sshOpts, `${ssh.user}@${ssh.host}`);
+    prefix.push(...sshArgv({ ...ssh, pinnedHostKey: hostKey }));
   }
   return (argv) => {
     // Over SSH the remote shell joins the words again, so each is quoted.
@@ -170,7 +216,8 @@ export function hostRunner(config: StackConfig): HostRunner {
 
 const usage = `Usage: npm run doctor -- --stack NAME [--project DIR]
 
-Checks the host of stack NAME (from Pulumi.NAME.yaml) before \`pulumi up\`. Exit code 1 if a check fails.`;
+Checks the host of stack NAME (from Pulumi.NAME.yaml) before \`pulumi up\`. Exit code 1 if a check
+fails; a WARN is something the stack deploys without (one metric source, or the swap limit).`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, project: { type: "string", default: "." }, help: { type: "boolean", short: "h" } } });
@@ -188,7 +235,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const checks = runChecks(config, hostRunner(config));
   console.log(formatChecks(checks));
-  return checks.every((c) => c.ok) ? 0 : 1;
+  return checks.every((c) => c.ok || c.warn) ? 0 : 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) runTool("doctor", () => main(process.argv.slice(2)));

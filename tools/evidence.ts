@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { containerName } from "../renderers/labels.js";
+import { LABEL_KEYS } from "../renderers/labels.js";
 import { BACKUP_MAX_AGE_HOURS } from "../renderers/prometheus.js";
 import { formatSummary, runBench, type BenchResult } from "./bench.js";
 import { describeKey, fetchFailure, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";
@@ -194,7 +194,8 @@ const usage = `Usage: npm run evidence -- [options]
   --stack NAME          read the endpoints from \`pulumi stack output\` of this stack
   --url URL, --key KEY  the gateway (or AI_GATEWAY_URL / AI_GATEWAY_KEY, or the stack outputs)
   --prometheus-url URL  --loki-url URL  --grafana-url URL  --qdrant-url URL
-  --container NAME      the LiteLLM container (default ai-gateway-<stack>-litellm)
+  --container NAME      the LiteLLM container (default: the stack output gatewayContainer, else the
+                        running container labelled ai-gateway.service=litellm)
   --bench-n N           requests per model in the bench section (default 3)
   --json FILE           write the evidence as JSON (the input of \`npm run pr-body\`)
   -h, --help            this text
@@ -234,7 +235,7 @@ export async function main(argv: string[]): Promise<number> {
   const evidence = await collectEvidence({
     target,
     stack,
-    container: values.container ?? containerName(stack ?? "dev", "litellm"),
+    container: values.container ?? out("gatewayContainer") ?? runningGatewayContainer(stack ?? "dev"),
     ...optional("prometheusUrl", values["prometheus-url"] ?? out("prometheusUrl")),
     ...optional("lokiUrl", values["loki-url"] ?? out("lokiUrl")),
     ...optional("grafanaUrl", values["grafana-url"] ?? out("grafanaUrl")),
@@ -246,6 +247,14 @@ export async function main(argv: string[]): Promise<number> {
   console.log(formatEvidence(evidence));
   if (values.json) writeFileSync(values.json, mask(JSON.stringify(evidence, null, 2), [target.key, ...secrets]) + "\n");
   return evidence.sections.some((s) => s.status === "FAIL") ? 1 : 0;
+}
+
+/** The LiteLLM container by its labels: its name carries a config version, so it cannot be derived. */
+function runningGatewayContainer(stack: string): string {
+  const r = spawnSync("docker", ["ps", "--filter", `label=${LABEL_KEYS.stack}=${stack}`, "--filter", `label=${LABEL_KEYS.service}=litellm`, "--format", "{{.Names}}"], { encoding: "utf8", timeout: 30_000 });
+  const name = r.status === 0 ? r.stdout.split("\n")[0]?.trim() : undefined;
+  if (!name) throw new ToolError(`no running LiteLLM container of stack ${stack} was found; pass --container NAME`);
+  return name;
 }
 
 const optional = <K extends string>(k: K, v: string | undefined) => (v ? ({ [k]: v } as Record<K, string>) : {});

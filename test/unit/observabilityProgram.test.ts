@@ -1,7 +1,7 @@
 // The observability services under mocks: secrets, the GPU exporter, the shipper switch, blast radius.
 import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../config/stackFile.js";
-import { evaluateOnce, isSecretInput, runProgram, type ProgramConfig } from "./program.js";
+import { evaluateOnce, isSecretInput, runProgram, type ProgramConfig, serviceOf } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = rawConfigFromStackFile(".", "dev");
@@ -81,7 +81,7 @@ describe("observability under mocks", () => {
   });
 
   const inputsOf = async (cfg: ProgramConfig) =>
-    Object.fromEntries((await runProgram(cfg)).byType(CONTAINER).map((c) => [c.name, JSON.stringify(c.inputs)]));
+    Object.fromEntries((await runProgram(cfg)).byType(CONTAINER).map((c) => [serviceOf(c), JSON.stringify(c.inputs)]));
 
   it("a Grafana-only or Loki-only edit leaves the LiteLLM and Ollama containers unchanged", async () => {
     const before = await inputsOf(base);

@@ -34,7 +34,7 @@ describe("the prod stack under mocks", () => {
     expect(run.byType("command:local:Command")).toHaveLength(0);
     const remote = run.byType("command:remote:Command");
     expect(remote.map((c) => c.name).sort()).toEqual(
-      ["backup-install", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
+      ["backup-install", "caddy-data", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
     );
     for (const c of remote) {
       expect(c.inputs.connection, c.name).toMatchObject({ host: "gpu-01.lan", user: "deploy", port: 22, hostKey: HOST_KEY });

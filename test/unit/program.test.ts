@@ -6,17 +6,18 @@ import { stackFiles } from "../../components/stackFiles.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
 import { PUBLISHED_PORTS } from "../../tools/doctor.js";
-import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
+import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
-const DEV_CONTAINERS = ["cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
+const DEV_CONTAINERS = ["caddy", "cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
 // Services a user or a tool reaches from the host; exporters and the shipper publish nothing.
 // What each image has to probe with (../shared/reference/images.md): only Grafana ships curl, only the
 // busybox-based node-exporter has wget, Loki has no shell at all.
 const PROBE_PROGRAM: Record<string, string> = {
   ollama: "ollama",
   litellm: "python3",
+  caddy: "wget",
   prometheus: "promtool",
   loki: "/usr/bin/loki",
   promtail: "bash",
@@ -27,7 +28,7 @@ const PROBE_PROGRAM: Record<string, string> = {
   "dcgm-exporter": "bash",
   qdrant: "bash",
 };
-const PUBLISHED = { litellm: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000, qdrant: 6333 } as Record<string, number>;
+const PUBLISHED = { caddy: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000, qdrant: 6333 } as Record<string, number>;
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = rawConfigFromStackFile(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
@@ -44,7 +45,7 @@ describe("the dev stack under mocks", () => {
     const run = cloudRun();
     // Guard against a program that registers nothing (or mocks that were never installed).
     expect(run.resources.length).toBeGreaterThan(20);
-    expect(run.byType(CONTAINER).map((c) => c.name).sort()).toEqual(DEV_CONTAINERS);
+    expect(run.byType(CONTAINER).map(serviceOf).sort()).toEqual(DEV_CONTAINERS);
     expect(run.byType("docker:index/network:Network")).toHaveLength(1);
     expect(run.byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort()).toEqual(
       DEV_CONTAINERS.map((s) => PINNED_IMAGES[s as ServiceName]).sort(),
@@ -57,8 +58,9 @@ describe("the dev stack under mocks", () => {
     const run = cloudRun();
     for (const c of run.byType(CONTAINER)) {
       const i = c.inputs;
+      const service = serviceOf(c)!;
       expect(i.healthcheck.tests[0], c.name).toBe("CMD");
-      expect(i.healthcheck.tests[1], `${c.name} probe runs a program its image has`).toBe(PROBE_PROGRAM[c.name]);
+      expect(i.healthcheck.tests[1], `${c.name} probe runs a program its image has`).toBe(PROBE_PROGRAM[service]);
       expect(i.healthcheck.interval).toMatch(/^(\d+h)?(\d+m)?\d+s$/);
       expect(i.restart).toBe("unless-stopped");
       expect(i.wait).toBe(true);
@@ -67,16 +69,21 @@ describe("the dev stack under mocks", () => {
       expect(i.logOpts).toMatchObject({ "max-size": expect.any(String), "max-file": expect.any(String) });
       expect(i.memory).toBeGreaterThan(0);
       expect(i.securityOpts).toContain("no-new-privileges:true");
-      expect((i.ports ?? []).map((p: { external: number }) => p.external)).toEqual(PUBLISHED[c.name] ? [PUBLISHED[c.name]] : []);
+      expect((i.ports ?? []).map((p: { external: number }) => p.external)).toEqual(PUBLISHED[service] ? [PUBLISHED[service]] : []);
       for (const p of i.ports ?? []) expect(p.ip, `${c.name} port ${p.internal}`).toBe("127.0.0.1");
       expect(i.labels).toEqual(
         expect.arrayContaining([
           { label: "ai-gateway.stack", value: "dev" },
-          { label: "ai-gateway.service", value: c.name },
+          { label: "ai-gateway.service", value: service },
         ]),
       );
       expect(c.options.replaceOnChanges).toContain("healthcheck");
-      expect(i.name).toBe(`ai-gateway-dev-${c.name}`);
+      // A stopped container gets time to finish its work: the provider's default is an immediate kill.
+      expect(i.destroyGraceSeconds, c.name).toBeGreaterThanOrEqual(30);
+      // LiteLLM's name carries its config version (see the gateway tests); every other name is fixed.
+      if (service === "litellm") expect(i.name).toMatch(/^ai-gateway-dev-litellm-[0-9a-f]{10}$/);
+      else expect(i.name).toBe(`ai-gateway-dev-${service}`);
+      expect(c.name).toBe(i.name.slice("ai-gateway-dev-".length));
     }
   });
 
@@ -97,17 +104,17 @@ describe("the dev stack under mocks", () => {
 
   it("gives Ollama the GPUs it asks for, and none with gpus: none", async () => {
     const none = await runProgram(devConfig);
-    expect(none.one(CONTAINER, "ollama").inputs.gpus).toBeUndefined();
+    expect(none.container("ollama").inputs.gpus).toBeUndefined();
     const all = await runProgram(withOllama(devConfig, { gpus: "all" }));
-    expect(all.one(CONTAINER, "ollama").inputs.gpus).toBe("all");
+    expect(all.container("ollama").inputs.gpus).toBe("all");
     const some = await runProgram(withOllama(devConfig, { gpus: "device=0,2" }));
-    expect(some.one(CONTAINER, "ollama").inputs.gpus).toBe("device=0,2");
-    expect(some.one(CONTAINER, "litellm").inputs.gpus).toBeUndefined();
+    expect(some.container("ollama").inputs.gpus).toBe("device=0,2");
+    expect(some.container("litellm").inputs.gpus).toBeUndefined();
   });
 
   it("maps every Ollama knob to its OLLAMA_* variable and mounts the data folder", async () => {
     const run = cloudRun();
-    const o = run.one(CONTAINER, "ollama").inputs;
+    const o = run.container("ollama").inputs;
     expect(o.envs).toEqual([
       "OLLAMA_KEEP_ALIVE=30m",
       "OLLAMA_NUM_PARALLEL=1",
@@ -124,7 +131,7 @@ describe("the dev stack under mocks", () => {
 
   it("pulls each model only after Ollama is healthy, and names the model when a pull fails", async () => {
     const run = cloudRun();
-    const ollamaUrn = run.one(CONTAINER, "ollama");
+    const ollamaUrn = run.container("ollama");
     for (const tag of ["qwen2.5-coder:1.5b", "llama3.2:1b"]) {
       const pull = run.one("command:local:Command", `model-${tag}`);
       expect(pull.inputs.create).toContain(`ollama pull ${tag}`);
@@ -137,7 +144,7 @@ describe("the dev stack under mocks", () => {
 
   it("starts LiteLLM after Ollama and uploads the rendered config that `npm run render` writes", async () => {
     const run = cloudRun();
-    const l = run.one(CONTAINER, "litellm");
+    const l = run.container("litellm");
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
     expect(l.inputs.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
@@ -150,7 +157,7 @@ describe("the dev stack under mocks", () => {
 
   it("keeps the OpenAI key secret wherever it appears, and nowhere else", async () => {
     const run = cloudRun();
-    const l = run.one(CONTAINER, "litellm");
+    const l = run.container("litellm");
     expect(isSecretInput(l.rawInputs["envs"])).toBe(true);
     expect(l.inputs.envs).toContain(`OPENAI_API_KEY=${FAKE_OPENAI_KEY}`);
     for (const r of run.resources) {
@@ -175,7 +182,7 @@ describe("the dev stack under mocks", () => {
     const masterKey = run.outputs["masterKey"] as pulumi.Output<string>;
     expect(await pulumi.isSecret(masterKey)).toBe(true);
     expect(await promiseOf(masterKey)).toMatch(/^sk-/);
-    expect(isSecretInput(run.one(CONTAINER, "litellm").rawInputs["envs"])).toBe(true);
+    expect(isSecretInput(run.container("litellm").rawInputs["envs"])).toBe(true);
     expect(run.outputs["gatewayUrl"]).toBe("http://127.0.0.1:4000");
     expect(run.outputs["ollamaUrl"]).toBe("http://127.0.0.1:11434");
     expect(run.outputs["routes"]).toEqual(["task:code", "task:docs"]);
@@ -186,7 +193,7 @@ describe("the dev stack under mocks", () => {
 
   it("runs local-only without openaiApiKey: no cloud models, no fallbacks, no OPENAI_API_KEY", async () => {
     const run = await runProgram(devConfig);
-    const l = run.one(CONTAINER, "litellm").inputs;
+    const l = run.container("litellm").inputs;
     expect(l.envs.some((e: string) => e.startsWith("OPENAI_API_KEY="))).toBe(false);
     const yamlText = l.uploads[0].content as string;
     expect(yamlText).not.toContain("openai/");
@@ -208,7 +215,7 @@ describe("the dev stack under mocks", () => {
 describe("determinism and blast radius", () => {
   const containerInputs = async (cfg: ProgramConfig) => {
     const run = await runProgram(cfg);
-    return Object.fromEntries(run.byType(CONTAINER).map((c) => [c.name, JSON.stringify(c.inputs)]));
+    return Object.fromEntries(run.byType(CONTAINER).map((c) => [serviceOf(c), JSON.stringify(c.inputs)]));
   };
 
   it("registers identical inputs for the same config", async () => {

@@ -33,9 +33,12 @@ export interface Registered {
 
 export interface ProgramRun {
   readonly resources: Registered[];
+  readonly invokes: Invoked[];
   readonly outputs: Record<string, unknown>;
   byType(type: string): Registered[];
   one(type: string, name: string): Registered;
+  /** The one container of a service, found by its `ai-gateway.service` label (LiteLLM's name carries a version). */
+  container(service: string): Registered;
 }
 
 export const isSecretInput = (v: unknown) => rpc.isRpcSecret(v);
@@ -54,6 +57,16 @@ export interface ProgramConfig {
   /** Bare keys, values as the engine passes them (structured values as JSON text). */
   readonly values: Record<string, string>;
   readonly secretKeys?: Iterable<string>;
+  /** What the host probe prints (renderers/hostProbe.ts); a fully equipped host by default. */
+  readonly hostProbe?: string;
+}
+
+/** Recorded on a systemd host with Docker's default data root. */
+export const EQUIPPED_HOST_PROBE = "dockerRoot=/var/lib/docker\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n";
+
+export interface Invoked {
+  readonly token: string;
+  readonly inputs: Record<string, any>;
 }
 
 let originalRegister: ((req: unknown, cb: unknown) => unknown) | undefined;
@@ -61,6 +74,7 @@ let originalRegister: ((req: unknown, cb: unknown) => unknown) | undefined;
 export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
   const stack = cfg.stack ?? "dev";
   const resources: Registered[] = [];
+  const invokes: Invoked[] = [];
   const options = new Map<string, Registered["options"]>();
 
   originalRegister ??= mocksModule.MockMonitor.prototype.registerResource;
@@ -92,6 +106,8 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
         return { id: `${args.name}-id`, state };
       },
       call(args) {
+        invokes.push({ token: args.token, inputs: args.inputs });
+        if (args.token === "command:local:run") return { ...args.inputs, stdout: cfg.hostProbe ?? EQUIPPED_HOST_PROBE, stderr: "" };
         return args.inputs;
       },
     },
@@ -110,8 +126,14 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
     for (const r of resources) (r as { options: Registered["options"] }).options = options.get(`${r.type}::${r.name}`)!;
     return {
       resources,
+      invokes,
       outputs: mod,
       byType: (type) => resources.filter((r) => r.type === type),
+      container: (service) => {
+        const found = resources.filter((r) => r.type === "docker:index/container:Container" && serviceOf(r) === service);
+        if (found.length !== 1) throw new Error(`expected one ${service} container, found ${found.length}`);
+        return found[0]!;
+      },
       one: (type, name) => {
         const found = resources.filter((r) => r.type === type && r.name === name);
         if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
@@ -124,6 +146,11 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
 }
 
 export { promiseOf };
+
+/** A container's service, from its `ai-gateway.service` label. */
+export function serviceOf(r: Registered): string | undefined {
+  return (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "ai-gateway.service")?.value;
+}
 
 /**
  * Evaluates the program once, before the tests of the enclosing describe block, and hands every

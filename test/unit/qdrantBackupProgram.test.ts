@@ -42,7 +42,9 @@ describe("backups under mocks", () => {
     expect(install.inputs.create).not.toContain(key);
     expect(install.inputs.create).toContain("/etc/cron.d/ai-gateway-dev-backup");
     expect(install.inputs.create).toContain("15 3 * * * root /data/stack/backup/bin/backup.sh /data/stack/backup/backup.env");
-    expect(install.inputs.create).toContain("CONFIG_SOURCES='ai-gateway-dev-litellm:/app/config.yaml ai-gateway-dev-prometheus:/etc/prometheus/prometheus.yml");
+    // The LiteLLM container's name carries its config version: the backups copy from the running one.
+    const litellm = run.container("litellm").inputs.name as string;
+    expect(install.inputs.create).toContain(`CONFIG_SOURCES='${litellm}:/app/config.yaml ai-gateway-dev-caddy:/etc/caddy/Caddyfile ai-gateway-dev-prometheus:/etc/prometheus/prometheus.yml`);
     expect(install.inputs.delete).toContain("rm -f '/etc/cron.d/ai-gateway-dev-backup'");
     expect(run.one(CONTAINER, "node-exporter").inputs.command).toContain("--collector.textfile.directory=/host/data/stack/backup/textfile");
     const rules = run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file);

@@ -2,8 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { rawConfigFromStackFile } from "../../../config/stackFile.js";
 import { validateStackConfig } from "../../../config/validate.js";
+import { HOST_PROBE_SCRIPT } from "../../../renderers/hostProbe.js";
 import { estimatedModelBytes, formatChecks, HEADROOM_BYTES, runChecks, type CommandResult, type HostRunner } from "../../../tools/doctor.js";
 
+const PROBE = `sh -c ${HOST_PROBE_SCRIPT}`;
 const prod = validateStackConfig(rawConfigFromStackFile(".", "prod"));
 const dev = validateStackConfig(rawConfigFromStackFile(".", "dev"));
 
@@ -19,7 +21,11 @@ const HEALTHY: Record<string, CommandResult> = {
   },
   "sh -c command -v cron || command -v crond": { code: 0, stdout: "/usr/sbin/cron\n" },
   "timedatectl show -p NTPSynchronized --value": { code: 0, stdout: "yes\n" },
+  [PROBE]: { code: 0, stdout: "dockerRoot=/var/lib/docker\nswapLimit=true\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" },
 };
+// A cloud VM whose / is a private mount, without udev's /dev/disk, Docker's data on a second disk,
+// and a kernel without swap accounting.
+const VM_PROBE = { code: 0, stdout: "dockerRoot=/mnt/docker\nswapLimit=false\nexists=/dev/kmsg\nrootPropagation=private\n" };
 
 function recorded(overrides: Record<string, CommandResult> = {}): { run: HostRunner; calls: string[] } {
   const calls: string[] = [];
@@ -44,8 +50,14 @@ describe("doctor", () => {
       ["Ports", true],
       ["Disk", true],
       ["cron", true],
+      ["Root mount", true],
+      ["Docker root", true],
+      ["/dev/disk", true],
+      ["/dev/kmsg", true],
+      ["Swap limit", true],
       ["Clock", true],
     ]);
+    expect(formatChecks(checks)).toMatch(/^PASS  Docker root\s+Docker keeps its data in \/var\/lib\/docker: cAdvisor mounts it$/m);
     expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
     expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
   });
@@ -58,6 +70,7 @@ describe("doctor", () => {
       'sh -c d=/srv/ai-gateway; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -P -B1 "$d"': { code: 0, stdout: "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50 20000000000 50% /\n" },
       "sh -c command -v cron || command -v crond": { code: 1, stdout: "" },
       "timedatectl show -p NTPSynchronized --value": { code: 0, stdout: "no\n" },
+      [PROBE]: { code: 1, stdout: "" },
     });
     const checks = runChecks(prod, run);
     expect(checks.every((c) => !c.ok)).toBe(true);
@@ -69,6 +82,27 @@ describe("doctor", () => {
     expect(byName["cron"]!.fix).toContain("apt-get install -y cron");
     expect(byName["Clock"]!.fix).toContain("timedatectl set-ntp true");
     expect(formatChecks(checks)).toMatch(/^FAIL  Docker\s+the Docker daemon does not answer\n\s+fix: start it/m);
+  });
+
+  it("warns, with the fix, about a host without a shared / or /dev/disk, and still passes: the stack deploys without them", () => {
+    const { run } = recorded({ [PROBE]: VM_PROBE });
+    const checks = runChecks(prod, run);
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(checks.filter((c) => !c.ok).map((c) => [c.name, c.warn])).toEqual([
+      ["Root mount", true],
+      ["/dev/disk", true],
+      ["Swap limit", true],
+    ]);
+    expect(byName["Root mount"]!.fix).toBe("sudo mount --make-rshared / (systemd hosts do this at boot; on others add it to the boot scripts)");
+    expect(byName["/dev/disk"]!.detail).toMatch(/^\/dev\/disk does not exist on the host; .*\(the stack deploys without it\)$/);
+    expect(byName["Docker root"]!.detail).toBe("Docker keeps its data in /mnt/docker: cAdvisor mounts it");
+    expect(formatChecks(checks)).toMatch(/^WARN  Root mount\s+\/ is a private mount on the host; .*\n\s+fix: sudo mount --make-rshared \//m);
+  });
+
+  it("leaves out the exporters' checks when the stack runs no exporter", () => {
+    const noExporters = { ...prod, exporters: { nodeExporter: false, cadvisor: false, dcgm: prod.exporters.dcgm } };
+    const { run } = recorded({ [PROBE]: VM_PROBE });
+    expect(runChecks(noExporters, run).filter((c) => !c.ok).map((c) => c.name)).toEqual(["Swap limit"]);
   });
 
   it("does not count the stack's own published ports, and skips what a CPU-only stack does not need", () => {
