@@ -3,24 +3,25 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Backups, backupLayout } from "./components/backups.js";
+import { EntryPoint } from "./components/entryPoint.js";
 import { Exporters } from "./components/exporters.js";
-import { EntryPoint, CADDY } from "./components/entryPoint.js";
 import { Gateway } from "./components/gateway.js";
-import { GRAFANA, Grafana } from "./components/grafana.js";
-import { dataFolderPath, type StackContext } from "./components/hardenedContainer.js";
+import { Grafana } from "./components/grafana.js";
+import type { StackContext } from "./components/hardenedContainer.js";
+import { probeHost, sshHostTarget } from "./components/host.js";
+import { dockerProviderArgs } from "./host/ssh.js";
 import { LogShipper } from "./components/logShipper.js";
-import { LOKI, Loki } from "./components/loki.js";
-import { OLLAMA, Ollama } from "./components/ollama.js";
-import { PROMETHEUS, Prometheus } from "./components/prometheus.js";
-import { QDRANT, Qdrant } from "./components/qdrant.js";
-import { stackFiles } from "./components/stackFiles.js";
-import { dockerProviderArgs, probeHost, sshHostTarget } from "./components/host.js";
+import { Loki } from "./components/loki.js";
+import { Ollama } from "./components/ollama.js";
+import { Prometheus } from "./components/prometheus.js";
+import { Qdrant } from "./components/qdrant.js";
 import { hostUrl } from "./components/urls.js";
 import { loadStackConfig } from "./config/load.js";
-import type { ServiceName } from "./config/images.js";
 import { enabledServices } from "./config/services.js";
-import { formatGap, planForHost, relevantGaps } from "./renderers/hostProbe.js";
-import { containerName } from "./renderers/labels.js";
+import { formatGap, planForHost, relevantGaps } from "./host/probe.js";
+import { publishedPort } from "./services/catalog.js";
+import { filesOf, generatedFiles } from "./services/files.js";
+import { containerName, type ServiceName } from "./services/names.js";
 
 const { config, secrets, localStateDir, ssh } = loadStackConfig();
 const { images: image, memoryLimitsMb: memory } = config;
@@ -43,8 +44,8 @@ const ctx: StackContext = {
 
 // Every generated file, rendered once: each component uploads its share, `npm run render` writes
 // the same list, and the backups copy them back out of the running containers.
-const generated = stackFiles(config);
-const filesOf = (service: ServiceName) => generated.filter((f) => f.service === service);
+const generated = generatedFiles(config);
+const share = (service: ServiceName) => filesOf(generated, service);
 
 const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama });
 
@@ -56,7 +57,7 @@ const gateway = new Gateway("gateway", {
   ctx,
   image: image.litellm,
   memoryMb: memory.litellm,
-  files: filesOf("litellm"),
+  files: share("litellm"),
   routes: config.routes,
   ollamaUrl: ollama.internalUrl,
   masterKey: masterKeyValue,
@@ -65,14 +66,14 @@ const gateway = new Gateway("gateway", {
 });
 
 // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
-new EntryPoint("entry-point", { ctx, image: image.caddy, memoryMb: memory.caddy, files: filesOf("caddy") });
+new EntryPoint("entry-point", { ctx, image: image.caddy, memoryMb: memory.caddy, files: share("caddy") });
 
 const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
 
 const prometheus = new Prometheus("prometheus", {
   ctx,
   settings: config.prometheus,
-  files: filesOf("prometheus"),
+  files: share("prometheus"),
   image: image.prometheus,
   memoryMb: memory.prometheus,
   litellmKey: masterKeyValue,
@@ -88,9 +89,12 @@ new Exporters("exporters", {
   memoryLimitsMb: memory,
   ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
 });
-const loki = new Loki("loki", { ctx, settings: config.loki, image: image.loki, memoryMb: memory.loki });
-new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], dependsOn: [loki] });
-const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, prometheusUrl: prometheus.internalUrl, dependsOn: [prometheus, loki] });
+const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
+new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki] });
+const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
+
+/** The name of a service's running container: LiteLLM's carries its config version. */
+const runningName = (service: ServiceName) => (service === "litellm" ? gateway.containerName : containerName(config.stack, service));
 
 if (config.backup.enabled) {
   new Backups("backups", {
@@ -99,10 +103,10 @@ if (config.backup.enabled) {
       stack: config.stack,
       settings: config.backup,
       layout: backups,
-      qdrantUrl: hostUrl(config.bindAddress, QDRANT.port),
-      grafanaData: dataFolderPath(config, "grafana"),
-      grafanaContainer: containerName(config.stack, "grafana"),
-      configSources: generated.map((f) => `${f.service === "litellm" ? gateway.containerName : containerName(config.stack, f.service)}:${f.containerPath}`),
+      qdrantUrl: hostUrl(config.bindAddress, publishedPort("qdrant")!),
+      grafanaData: grafana.dataFolder,
+      grafanaContainer: runningName("grafana"),
+      configSources: generated.map((f) => `${runningName(f.service)}:${f.containerPath}`),
       ...(localStateDir ? { stateDir: localStateDir } : {}),
     },
     qdrantApiKey: qdrant.apiKey,
@@ -110,18 +114,19 @@ if (config.backup.enabled) {
   });
 }
 
-export const gatewayUrl = hostUrl(config.bindAddress, CADDY.port);
+const urlOf = (service: ServiceName) => hostUrl(config.bindAddress, publishedPort(service)!);
+export const gatewayUrl = urlOf("caddy");
 export const gatewayContainer = gateway.containerName;
-export const ollamaUrl = hostUrl(config.bindAddress, OLLAMA.port);
+export const ollamaUrl = urlOf("ollama");
 export const masterKey = masterKeyValue;
 export const routes = config.routes.map((r) => r.name);
 export const cloudModels = config.cloudModels;
-export const grafanaUrl = hostUrl(config.bindAddress, GRAFANA.port);
+export const grafanaUrl = urlOf("grafana");
 export const grafanaAdminPassword = grafana.adminPassword;
-export const prometheusUrl = hostUrl(config.bindAddress, PROMETHEUS.port);
-export const lokiUrl = hostUrl(config.bindAddress, LOKI.port);
+export const prometheusUrl = urlOf("prometheus");
+export const lokiUrl = urlOf("loki");
 export const logShipper = config.logShipper;
-export const qdrantUrl = hostUrl(config.bindAddress, QDRANT.port);
+export const qdrantUrl = urlOf("qdrant");
 export const qdrantApiKey = qdrant.apiKey;
 export const backupsDir = config.backup.enabled ? backups.backupsDir : null;
 // What this host cannot give the stack (a metric source, a swap limit), each with its fix; empty when none.

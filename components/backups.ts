@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cronFileName, renderBackupEnv, renderCronFile, type BackupLayout, type BackupRenderInput } from "../renderers/backup.js";
 import type { StackContext } from "./hardenedContainer.js";
-import { AS_ROOT_PRELUDE, hostCommand, shellQuote } from "./host.js";
+import { AS_ROOT_PRELUDE, shellQuote } from "../host/scripts.js";
+import { hostCommand } from "./host.js";
 
 export const SCRIPTS_DIR = fileURLToPath(new URL("../scripts/", import.meta.url));
 const EOF_MARK = "AIGW_END_OF_FILE";

@@ -1,11 +1,11 @@
-// The one way this program runs a container. Each service supplies its facts (image, ports, probe,
-// limits); this helper adds everything every container must have: an in-image healthcheck and a
+// The one way this program runs a container. Each service's facts (probe, port, owner, data folder)
+// come from services/; this helper adds everything every container must have: an in-image healthcheck and a
 // wait for it, restart policy, log rotation, a memory limit, no-new-privileges, ports bound to
 // bindAddress only, labels, and the stack's private network.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceName } from "../config/images.js";
-import { LABEL_KEYS, containerName } from "../renderers/labels.js";
+import { FACTS, publishedPort } from "../services/catalog.js";
+import { LABEL_KEYS, containerName, type ServiceName } from "../services/names.js";
 import { hostFolder, type HostTarget } from "./host.js";
 
 /** What every component gets from the wiring: where it runs and what it joins. */
@@ -21,33 +21,14 @@ export interface StackContext {
   readonly provider?: docker.Provider;
 }
 
-export interface Healthcheck {
-  /** Exec form only: several images (Loki, distroless) have no /bin/sh for CMD-SHELL. */
-  readonly tests: readonly ["CMD", ...string[]];
-  // Go duration strings ("30s", "1m0s"): the provider reads them back in that form, so anything else diffs forever.
-  readonly interval: string;
-  readonly timeout: string;
-  readonly startPeriod: string;
-  readonly retries: number;
-}
-
 export interface ContainerSpec {
   readonly service: ServiceName;
+  /** The image to run: the pin in the service's facts, or the stack's override. */
   readonly image: string;
-  readonly healthcheck: Healthcheck;
-  /** How long `pulumi up` waits for the first healthy probe. */
-  readonly waitTimeoutSeconds: number;
   readonly memoryMb: number;
-  /** Published on bindAddress. Services only Prometheus talks to publish nothing. */
-  readonly ports: readonly { readonly internal: number; readonly external: number }[];
   readonly command?: readonly string[];
   readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
   readonly mounts?: readonly docker.types.input.ContainerMount[];
-  /**
-   * The service's persistent data: `<dataRoot>/<service>` on the host, created with the owner the
-   * image runs as before the container starts, and bind-mounted at `containerPath`.
-   */
-  readonly data?: { readonly containerPath: string; readonly uid: number; readonly gid: number };
   readonly uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
   readonly gpus?: string;
   readonly capabilityAdds?: readonly string[];
@@ -98,6 +79,8 @@ export interface HardenedContainer {
   readonly container: docker.Container;
   /** The Docker container name: what `docker logs` and `docker exec` take. */
   readonly name: string;
+  /** The host folder mounted as the service's data folder, when it has one. */
+  readonly dataFolder?: string;
 }
 
 export const dataFolderPath = (ctx: Pick<StackContext, "dataRoot">, service: ServiceName) => `${ctx.dataRoot}/${service}`;
@@ -107,14 +90,18 @@ export function hardenedContainer(
   spec: ContainerSpec,
   opts: { readonly parent: pulumi.Resource; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] },
 ): HardenedContainer {
-  const dataPath = dataFolderPath(ctx, spec.service);
-  const folder = spec.data
-    ? hostFolder(ctx.host, `${spec.service}-data`, { path: dataPath, uid: spec.data.uid, gid: spec.data.gid, mode: "0750" }, { parent: opts.parent })
+  // The service's own facts (services/): probe, port, owner and data folder.
+  const facts = FACTS[spec.service];
+  const dataFolder = facts.dataPath ? dataFolderPath(ctx, spec.service) : undefined;
+  // The data folder is created with the owner the image runs as, before the container starts.
+  const folder = dataFolder
+    ? hostFolder(ctx.host, `${spec.service}-data`, { path: dataFolder, uid: facts.uid, gid: facts.gid, mode: "0750" }, { parent: opts.parent })
     : undefined;
   const mounts: docker.types.input.ContainerMount[] = [
     ...(spec.mounts ?? []),
-    ...(spec.data ? [{ type: "bind", source: dataPath, target: spec.data.containerPath }] : []),
+    ...(dataFolder && facts.dataPath ? [{ type: "bind", source: dataFolder, target: facts.dataPath }] : []),
   ];
+  const published = publishedPort(spec.service);
   const dependsOn = [...(opts.dependsOn ?? []), ...(folder ? [folder.resource] : [])];
   const image = new docker.RemoteImage(
     `${spec.service}-image`,
@@ -129,16 +116,17 @@ export function hardenedContainer(
       name,
       image: image.imageId,
       restart: "unless-stopped",
-      healthcheck: { ...spec.healthcheck, tests: [...spec.healthcheck.tests] },
+      healthcheck: { ...facts.healthcheck, tests: [...facts.healthcheck.tests] },
       wait: true,
-      waitTimeout: spec.waitTimeoutSeconds,
+      waitTimeout: facts.waitTimeoutSeconds,
       destroyGraceSeconds: spec.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS,
       logDriver: "json-file",
       logOpts: { ...LOG_ROTATION },
       memory: spec.memoryMb,
       memorySwap: ctx.swapLimited ? spec.memoryMb : -1,
       securityOpts: securityOpts(spec),
-      ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress, protocol: "tcp" })),
+      // Published ports bind to bindAddress only; the rest are reached on the stack network.
+      ports: published === undefined ? [] : [{ internal: published, external: published, ip: ctx.bindAddress, protocol: "tcp" }],
       labels: [
         { label: LABEL_KEYS.stack, value: ctx.stack },
         { label: LABEL_KEYS.service, value: spec.service },
@@ -161,16 +149,5 @@ export function hardenedContainer(
       ...(dependsOn.length ? { dependsOn } : {}),
     },
   );
-  return { container, name };
-}
-
-/** The exec-form probe for images that have bash but neither curl nor wget; bash builtins only. */
-export function bashHttpProbe(port: number, path: string): Healthcheck["tests"] {
-  // `\\r\\n` reaches bash's printf as the escape sequence \r\n.
-  return [
-    "CMD",
-    "bash",
-    "-c",
-    `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && IFS= read -r l <&3 && [[ $l == *' 200 '* ]]`,
-  ];
+  return { container, name, ...(dataFolder ? { dataFolder } : {}) };
 }

@@ -1,57 +1,34 @@
 // Loki: single binary, filesystem storage under dataRoot, retention by its compactor.
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { LokiSettings } from "../config/schema.js";
-import { renderLokiConfig } from "../renderers/loki.js";
-import type { GeneratedFile } from "./files.js";
+import type { GeneratedFile } from "../services/files.js";
+import { LOKI } from "../services/loki.js";
 import { asUploads } from "./files.js";
-import { hardenedContainer, type Healthcheck, type StackContext } from "./hardenedContainer.js";
-
-export const LOKI = Object.freeze({
-  port: 3100,
-  uid: 10001,
-  gid: 10001,
-  dataPath: "/loki",
-  configPath: "/etc/loki/config.yaml",
-  // Distroless since 3.6: no shell, no wget. `-health` is built into the binary (3.6.5+, 3.7.0+) and
-  // GETs /ready, which answers 503 for about 15 s after start, hence the start period.
-  healthcheck: { tests: ["CMD", "/usr/bin/loki", "-health"], interval: "10s", timeout: "10s", startPeriod: "45s", retries: 5 } satisfies Healthcheck,
-  waitTimeoutSeconds: 180,
-});
-
-export const lokiInternalUrl = (): string => `http://loki:${LOKI.port}`;
-
-export function lokiFiles(settings: LokiSettings): GeneratedFile[] {
-  return [{ service: "loki", path: "loki/config.yaml", containerPath: LOKI.configPath, content: renderLokiConfig({ settings, dataPath: LOKI.dataPath, httpPort: LOKI.port }) }];
-}
+import { hardenedContainer, type StackContext } from "./hardenedContainer.js";
 
 export interface LokiArgs {
   readonly ctx: StackContext;
-  readonly settings: LokiSettings;
   readonly image: string;
   readonly memoryMb: number;
+  /** The stack's share of the generated files: Loki's config. */
+  readonly files: readonly GeneratedFile[];
 }
 
 export class Loki extends pulumi.ComponentResource {
-  readonly internalUrl = lokiInternalUrl();
+  readonly container: docker.Container;
+  readonly dataFolder: string;
+  readonly files: readonly GeneratedFile[];
 
   constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:Loki", name, {}, opts);
-    hardenedContainer(
+    this.files = args.files;
+    const made = hardenedContainer(
       args.ctx,
-      {
-        service: "loki",
-        image: args.image,
-        healthcheck: LOKI.healthcheck,
-        waitTimeoutSeconds: LOKI.waitTimeoutSeconds,
-        memoryMb: args.memoryMb,
-        // Published so that the evidence tool and a user can query logs from the host.
-        ports: [{ internal: LOKI.port, external: LOKI.port }],
-        command: [`-config.file=${LOKI.configPath}`],
-        data: { containerPath: LOKI.dataPath, uid: LOKI.uid, gid: LOKI.gid },
-        uploads: asUploads(lokiFiles(args.settings)),
-      },
+      { service: "loki", image: args.image, memoryMb: args.memoryMb, command: [`-config.file=${LOKI.configPath}`], uploads: asUploads(args.files) },
       { parent: this },
     );
+    this.container = made.container;
+    this.dataFolder = made.dataFolder!;
     this.registerOutputs({});
   }
 }

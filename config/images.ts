@@ -1,50 +1,14 @@
-// The one place where container image tags are pinned. Every tag here was checked against the
-// upstream facts collected in ../shared/reference/images.md; a stack may override any of them
-// with `images.<service>`, and the override goes through the same checks.
+// The rules every image reference must pass: the pins in each service's facts (services/), checked
+// against the upstream facts in ../shared/reference/images.md, and any `images.<service>` override.
+import { FACTS } from "../services/catalog.js";
+import { SERVICES, type ServiceName } from "../services/names.js";
 
-export const SERVICES = [
-  "ollama",
-  "litellm",
-  "caddy",
-  "prometheus",
-  "loki",
-  "promtail",
-  "alloy",
-  "grafana",
-  "node-exporter",
-  "cadvisor",
-  "dcgm-exporter",
-  "qdrant",
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export { SERVICES, type ServiceName } from "../services/names.js";
 
-export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freeze({
-  // Ubuntu 24.04 base, bash present, no curl or wget. Docker tags carry no "v".
-  ollama: "ollama/ollama:0.32.15",
-  // 1.100.0 is the newest tag confirmed live on GHCR (litellm-docs PR #1235). The PyPI release of the
-  // same version is what the real-proxy test suite installs, so both move together.
-  litellm: "ghcr.io/berriai/litellm:1.100.0",
-  // Alpine: busybox sh and wget, curl since 2.11.0. Runs as root; the binary carries the file
-  // capability cap_net_bind_service. 2.11.2 fixed retrying a POST whose body was already read (#7546).
-  caddy: "caddy:2.11.4-alpine",
-  // Default (busybox) variant: runs as nobody (65534); the -distroless variant would be 65532.
-  prometheus: "prom/prometheus:v3.14.0",
-  // Distroless since 3.6: no shell, so the probe is the binary's own `-health`. UID 10001.
-  loki: "grafana/loki:3.7.6",
-  // The last Promtail image ever published: Promtail reached end of life on 2026-03-02.
-  promtail: "grafana/promtail:3.6.11",
-  // Alloy tags keep the "v".
-  alloy: "grafana/alloy:v1.19.2",
-  // grafana/grafana-oss stopped at 12.4; grafana/grafana is the OSS image. Ships curl. UID 472.
-  grafana: "grafana/grafana:13.2.0",
-  "node-exporter": "quay.io/prometheus/node-exporter:v1.12.1",
-  // Only on ghcr.io since v0.53; gcr.io answers "manifest unknown".
-  cadvisor: "ghcr.io/google/cadvisor:v0.60.5",
-  // From 4.5.3-4.8.2 on only the -distroless image is published.
-  "dcgm-exporter": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
-  // Debian 13 slim with bash, without curl or wget; runs as root (the -unprivileged variant as 1000).
-  qdrant: "qdrant/qdrant:v1.19.0",
-});
+/** Each service's pinned image, from its facts (services/). */
+export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freeze(
+  Object.fromEntries(SERVICES.map((s) => [s, FACTS[s].image])) as Record<ServiceName, string>,
+);
 
 // PyPI 1.82.7 and 1.82.8 were malicious (BerriAI/litellm#24512); 1.107.0 is reported compromised
 // on PyPI, Docker Hub and GHCR. No stack may run them, whatever the source of the tag.

@@ -1,6 +1,6 @@
 // Which services a stack runs: derived from its config in one place, so the wiring, the scrape
 // targets, the alert rules and the outputs always agree.
-import { SERVICES, type ServiceName } from "./images.js";
+import { SERVICES, type ServiceName } from "../services/names.js";
 import type { StackConfig } from "./schema.js";
 
 export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters">): ServiceName[] {

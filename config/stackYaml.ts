@@ -8,7 +8,7 @@ import { PROJECT, type RawConfig } from "./validate.js";
 /** Stands in for a value that is encrypted in the stack file and cannot be read without the passphrase. */
 export const SECRET_PLACEHOLDER = "<secret>";
 
-export function rawConfigFromStackYaml(text: string, stack: string): RawConfig {
+export function parseStackYaml(text: string, stack: string): RawConfig {
   const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
@@ -26,6 +26,6 @@ export function rawConfigFromStackYaml(text: string, stack: string): RawConfig {
   return { stack, values, secretKeys };
 }
 
-export function rawConfigFromStackFile(projectDir: string, stack: string): RawConfig {
-  return rawConfigFromStackYaml(readFileSync(`${projectDir}/Pulumi.${stack}.yaml`, "utf8"), stack);
+export function readStackConfig(projectDir: string, stack: string): RawConfig {
+  return parseStackYaml(readFileSync(`${projectDir}/Pulumi.${stack}.yaml`, "utf8"), stack);
 }

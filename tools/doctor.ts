@@ -7,19 +7,14 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { GRAFANA } from "../components/grafana.js";
-import { CADDY } from "../components/entryPoint.js";
-import { sshArgv } from "../components/host.js";
-import { LOKI } from "../components/loki.js";
-import { OLLAMA } from "../components/ollama.js";
-import { PROMETHEUS } from "../components/prometheus.js";
-import { QDRANT } from "../components/qdrant.js";
 import { findHostKey } from "../config/knownHosts.js";
-import { HOST_ASPECTS, HOST_PROBE_SCRIPT, parseHostProbe, planForHost, relevantGaps, type HostAspect } from "../renderers/hostProbe.js";
+import { HOST_ASPECTS, HOST_PROBE_SCRIPT, parseHostProbe, planForHost, relevantGaps, type HostAspect } from "../host/probe.js";
 import type { StackConfig } from "../config/schema.js";
-import { rawConfigFromStackFile } from "../config/stackFile.js";
+import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
-import { LABEL_KEYS } from "../renderers/labels.js";
+import { sshArgv } from "../host/ssh.js";
+import { PUBLISHED_PORTS } from "../services/catalog.js";
+import { LABEL_KEYS } from "../services/names.js";
 import { runTool, ToolError } from "./client.js";
 
 export interface CommandResult {
@@ -38,8 +33,6 @@ export interface Check {
   readonly fix?: string;
 }
 
-/** Host ports the stack publishes on bindAddress. */
-export const PUBLISHED_PORTS: readonly number[] = Object.freeze([CADDY.port, OLLAMA.port, GRAFANA.port, PROMETHEUS.port, LOKI.port, QDRANT.port]);
 
 // Roughly a Q4_K_M file: 0.6 GB per billion parameters, read from tags like "qwen2.5-coder:14b".
 const GB = 1e9;
@@ -228,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!values.stack) throw new ToolError(`--stack is required\n\n${usage}`);
   let config: StackConfig;
   try {
-    config = validateStackConfig(rawConfigFromStackFile(resolve(values.project), values.stack));
+    config = validateStackConfig(readStackConfig(resolve(values.project), values.stack));
   } catch (e) {
     if (e instanceof ConfigError) throw new ToolError(e.message);
     throw new ToolError(`cannot read Pulumi.${values.stack}.yaml: ${(e as Error).message}`);

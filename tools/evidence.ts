@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { LABEL_KEYS } from "../renderers/labels.js";
+import { LABEL_KEYS } from "../services/names.js";
 import { BACKUP_MAX_AGE_HOURS } from "../renderers/prometheus.js";
 import { formatSummary, runBench, type BenchResult } from "./bench.js";
 import { describeKey, fetchFailure, isRoute, listModels, mask, resolveTarget, runTool, stackOutputs, ToolError, type GatewayTarget } from "./client.js";

@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { stackFiles } from "../components/stackFiles.js";
-import { rawConfigFromStackFile } from "../config/stackFile.js";
+import { generatedFiles } from "../services/files.js";
+import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
 
 const usage = `Usage: npm run render -- --stack <name> --out <dir> [--project <dir>]
@@ -36,8 +36,8 @@ function main(argv: string[]): number {
     console.error(`render: there is no Pulumi.${values.stack}.yaml in ${project}; create the stack with \`pulumi stack init ${values.stack}\``);
     return 2;
   }
-  const config = validateStackConfig(rawConfigFromStackFile(project, values.stack));
-  for (const file of stackFiles(config)) {
+  const config = validateStackConfig(readStackConfig(project, values.stack));
+  for (const file of generatedFiles(config)) {
     const target = join(values.out, file.path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.content);

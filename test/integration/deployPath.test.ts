@@ -2,11 +2,11 @@
 // that path, so an import or module setting that only vitest tolerates fails here and not on a host.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 
 describe("the deploy-time loader", () => {
   it("type-checks and runs the program the way the Pulumi language host does", () => {
-    const dev = rawConfigFromStackFile(".", "dev");
+    const dev = readStackConfig(".", "dev");
     const config = Object.fromEntries(Object.entries(dev.values).map(([k, v]) => [`ai-gateway:${k}`, v]));
     const r = spawnSync(process.execPath, ["test/integration/fixtures/deployLoader.mjs"], {
       encoding: "utf8",

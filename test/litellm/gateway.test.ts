@@ -2,9 +2,9 @@
 // image tag), in front of local stand-ins for Ollama and OpenAI.
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { validateStackConfig } from "../../config/validate.js";
-import { LITELLM, gatewayPlainEnv } from "../../components/gateway.js";
+import { LITELLM, gatewayPlainEnv } from "../../services/litellm.js";
 import { CLOUD_RETRIES, COOLDOWN_SECONDS, renderLiteLlmConfig } from "../../renderers/litellm.js";
 import { METRICS } from "../../renderers/metrics.js";
 import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "./proxy.js";
@@ -50,7 +50,7 @@ async function chat(proxy: RunningProxy, model: string, stream: boolean, key = M
 }
 
 function devConfig(withCloud: boolean) {
-  const raw = rawConfigFromStackFile(".", "dev");
+  const raw = readStackConfig(".", "dev");
   return validateStackConfig(
     withCloud ? { ...raw, values: { ...raw.values, openaiApiKey: OPENAI_KEY }, secretKeys: new Set(["openaiApiKey"]) } : raw,
   );

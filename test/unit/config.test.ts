@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile, rawConfigFromStackYaml } from "../../config/stackFile.js";
+import { parseStackYaml, readStackConfig } from "../../config/stackYaml.js";
 import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
 import { DEFAULTS } from "../../config/schema.js";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "../../config/backend.js";
 import { localStateDir } from "../../config/load.js";
 
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 
 function withValues(patch: Record<string, string | undefined>, secretKeys: Iterable<string> = dev.secretKeys): RawConfig {
   const values: Record<string, string> = { ...dev.values };
@@ -47,7 +47,7 @@ describe("the dev stack file", () => {
   });
 
   it("reads a `secure:` value from a stack file as a secret", () => {
-    const raw = rawConfigFromStackYaml("config:\n  ai-gateway:openaiApiKey:\n    secure: v1:abc\n  aws:region: x\n", "prod");
+    const raw = parseStackYaml("config:\n  ai-gateway:openaiApiKey:\n    secure: v1:abc\n  aws:region: x\n", "prod");
     expect(raw.secretKeys.has("openaiApiKey")).toBe(true);
     expect(raw.values).toEqual({ openaiApiKey: "<secret>" });
   });

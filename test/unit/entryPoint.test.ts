@@ -5,14 +5,15 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { renderCaddyfile } from "../../renderers/caddy.js";
-import { entryPointFiles } from "../../components/entryPoint.js";
+import { generatedFiles } from "../../services/files.js";
+import { validateStackConfig } from "../../config/validate.js";
 import { requiresTool } from "../support/requires.js";
 import { evaluateOnce, runProgram, serviceOf, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 const base: ProgramConfig = { values: { ...dev.values, openaiApiKey: "sk-test-openai-key-0123456789" }, secretKeys: ["openaiApiKey"] };
 const withRoutes = (edit: (routes: Record<string, { timeoutSeconds?: number; fallbacks?: string[] }>) => void): ProgramConfig => {
   const routes = JSON.parse(base.values["routes"]!);
@@ -21,7 +22,7 @@ const withRoutes = (edit: (routes: Record<string, { timeoutSeconds?: number; fal
 };
 
 describe("the Caddyfile", () => {
-  const text = entryPointFiles()[0]!.content;
+  const text = generatedFiles(validateStackConfig(dev)).find((f) => f.service === "caddy")!.content;
 
   it("proxies the gateway port to LiteLLM by its stack-network name, retrying across a switch", () => {
     expect(text).toMatch(/^:4000 \{$/m);
@@ -58,7 +59,7 @@ describe("a gateway config edit under mocks", () => {
     const litellm = run.container("litellm").inputs;
     expect(litellm.ports ?? []).toEqual([]);
     expect(litellm.networksAdvanced[0].aliases).toEqual(["litellm"]);
-    expect(run.container("caddy").inputs.uploads).toEqual([{ file: "/etc/caddy/Caddyfile", content: entryPointFiles()[0]!.content }]);
+    expect(run.container("caddy").inputs.uploads).toEqual([{ file: "/etc/caddy/Caddyfile", content: generatedFiles(validateStackConfig(dev)).find((f) => f.service === "caddy")!.content }]);
   });
 
   it("names the LiteLLM container by its config version, the same for the same config", async () => {

@@ -1,7 +1,7 @@
 // The host probe: its script runs for real here, and the exporters' mounts follow what it reports.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { planForHost, formatGap, HOST_PROBE_SCRIPT, parseHostProbe } from "../../renderers/hostProbe.js";
+import { planForHost, formatGap, HOST_PROBE_SCRIPT, parseHostProbe } from "../../host/probe.js";
 import { requiresTool } from "../support/requires.js";
 
 // Recorded `sh -s` outputs: a systemd host, and a VM whose / is private, without udev or /dev/kmsg and

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requiresTool } from "../support/requires.js";
-import { folderCreateScript, folderDeleteScript } from "../../components/host.js";
-import { modelPullScript } from "../../components/ollama.js";
+import { folderCreateScript, folderDeleteScript } from "../../host/scripts.js";
+import { modelPullScript } from "../../services/ollama.js";
 
 function shellcheck(script: string): string {
   const r = spawnSync("shellcheck", ["--shell=sh", "-"], { input: script, encoding: "utf8" });

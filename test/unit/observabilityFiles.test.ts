@@ -9,11 +9,11 @@ import { dirname, join } from "node:path";
 import { requiresTool } from "../support/requires.js";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { bashHttpProbe } from "../../components/hardenedContainer.js";
-import { DASHBOARDS_DIR, grafanaFiles } from "../../components/grafana.js";
-import { PROMETHEUS, prometheusFiles, prometheusInternalUrl } from "../../components/prometheus.js";
-import { stackFiles } from "../../components/stackFiles.js";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { DASHBOARDS_DIR, filesOf, generatedFiles } from "../../services/files.js";
+import { PROMETHEUS } from "../../services/prometheus.js";
+import { bashHttpProbe } from "../../services/types.js";
+import type { StackConfig } from "../../config/schema.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { DEFAULTS } from "../../config/schema.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { isKnownMetric, metricNamesIn, METRICS } from "../../renderers/metrics.js";
@@ -22,7 +22,8 @@ import { alertRuleFiles, renderRuleFile } from "../../renderers/prometheus.js";
 import { renderAlloyConfig, buildPromtailConfig } from "../../renderers/logShipper.js";
 import { buildLokiConfig } from "../../renderers/loki.js";
 
-const dev = rawConfigFromStackFile(".", "dev");
+const prometheusFiles = (config: StackConfig) => filesOf(generatedFiles(config), "prometheus");
+const dev = readStackConfig(".", "dev");
 const devConfig = validateStackConfig(dev);
 const gpuConfig = validateStackConfig({
   ...dev,
@@ -156,7 +157,7 @@ describe("Grafana dashboards", () => {
   });
 
   it("reference only provisioned datasource UIDs, and only catalogued metrics", () => {
-    const provisioned = YAML.parse(grafanaFiles(prometheusInternalUrl()).find((f) => f.path.includes("datasources"))!.content);
+    const provisioned = YAML.parse(filesOf(generatedFiles(devConfig), "grafana").find((f) => f.path.includes("datasources"))!.content);
     const uids = new Set(provisioned.datasources.map((d: { uid: string }) => d.uid));
     expect(uids).toEqual(new Set(Object.values(DATASOURCE_UIDS)));
     for (const [file, d] of parsed) {
@@ -237,7 +238,7 @@ describe("the bash HTTP probe", () => {
 
 describe("npm run render", () => {
   it("covers every generated file of the stack, secrets excluded", () => {
-    const paths = stackFiles(devConfig).map((f) => f.path).sort();
+    const paths = generatedFiles(devConfig).map((f) => f.path).sort();
     expect(paths).toEqual([
       "caddy/Caddyfile",
       "grafana/dashboards/gateway.json",

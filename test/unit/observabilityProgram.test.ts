@@ -1,10 +1,10 @@
 // The observability services under mocks: secrets, the GPU exporter, the shipper switch, blast radius.
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { evaluateOnce, isSecretInput, runProgram, type ProgramConfig, serviceOf } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 const base: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
 const withValues = (patch: Record<string, unknown>): ProgramConfig => ({
   ...base,

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { findHostKey } from "../../config/knownHosts.js";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
 import { evaluateOnce, runProgram, type ProgramConfig } from "./program.js";
 
-const prod = rawConfigFromStackFile(".", "prod");
+const prod = readStackConfig(".", "prod");
 const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };
 const HOST_KEY = (YAML.parse(readFileSync("Pulumi.prod.yaml", "utf8")).config["ai-gateway:host"].ssh.hostKey as string);
 

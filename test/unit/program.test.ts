@@ -1,11 +1,11 @@
 // The whole program under Pulumi mocks, fed the real dev stack file.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
-import { stackFiles } from "../../components/stackFiles.js";
+import { readStackConfig } from "../../config/stackYaml.js";
+import { generatedFiles } from "../../services/files.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
-import { PUBLISHED_PORTS } from "../../tools/doctor.js";
+import { PUBLISHED_PORTS } from "../../services/catalog.js";
 import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -30,7 +30,7 @@ const PROBE_PROGRAM: Record<string, string> = {
 };
 const PUBLISHED = { caddy: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000, qdrant: 6333 } as Record<string, number>;
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
 const withCloud: ProgramConfig = { values: { ...dev.values, openaiApiKey: FAKE_OPENAI_KEY }, secretKeys: ["openaiApiKey"] };
 
@@ -148,7 +148,7 @@ describe("the dev stack under mocks", () => {
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
     expect(l.inputs.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
-    const expected = stackFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
+    const expected = generatedFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
     const litellmFile = expected.find((f) => f.path === "litellm/config.yaml")!;
     expect(l.inputs.uploads).toEqual([{ file: "/app/config.yaml", content: litellmFile.content }]);
     expect(l.inputs.healthcheck.tests.slice(0, 2)).toEqual(["CMD", "python3"]);

@@ -1,12 +1,12 @@
 // Qdrant and the backup schedule under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const COMMAND = "command:local:Command";
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 const base: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
 
 describe("Qdrant under mocks", () => {

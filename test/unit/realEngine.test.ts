@@ -1,11 +1,11 @@
 // What a real Docker engine fills in or lacks, which mocks cannot see: every value Docker would
 // default is set by the program (no perpetual diff), and the exporters adapt to the host.
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../config/stackFile.js";
+import { readStackConfig } from "../../config/stackYaml.js";
 import { evaluateOnce, type ProgramConfig } from "./program.js";
 
 const CONTAINER = "docker:index/container:Container";
-const dev = rawConfigFromStackFile(".", "dev");
+const dev = readStackConfig(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
 const BARE_HOST = "dockerRoot=/srv/docker\nrootPropagation=private\n";
 
@@ -63,7 +63,7 @@ describe("exporters on the host they find", () => {
 });
 
 describe("the host probe on a remote host", () => {
-  const prod = rawConfigFromStackFile(".", "prod");
+  const prod = readStackConfig(".", "prod");
   const run = evaluateOnce({ stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], hostProbe: "dockerRoot=/var/lib/docker\nswapLimit=false\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" });
 
   it("runs over ssh trusting only the pinned host key, like the docker provider", () => {

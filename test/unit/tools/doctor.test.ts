@@ -1,13 +1,13 @@
 // doctor's checks against recorded command outputs of a healthy and of a broken host.
 import { describe, expect, it } from "vitest";
-import { rawConfigFromStackFile } from "../../../config/stackFile.js";
+import { readStackConfig } from "../../../config/stackYaml.js";
 import { validateStackConfig } from "../../../config/validate.js";
-import { HOST_PROBE_SCRIPT } from "../../../renderers/hostProbe.js";
+import { HOST_PROBE_SCRIPT } from "../../../host/probe.js";
 import { estimatedModelBytes, formatChecks, HEADROOM_BYTES, runChecks, type CommandResult, type HostRunner } from "../../../tools/doctor.js";
 
 const PROBE = `sh -c ${HOST_PROBE_SCRIPT}`;
-const prod = validateStackConfig(rawConfigFromStackFile(".", "prod"));
-const dev = validateStackConfig(rawConfigFromStackFile(".", "dev"));
+const prod = validateStackConfig(readStackConfig(".", "prod"));
+const dev = validateStackConfig(readStackConfig(".", "dev"));
 
 // Recorded on hosts like the ones the stacks target (outputs trimmed to the lines that matter).
 const HEALTHY: Record<string, CommandResult> = {

@@ -1,0 +1,114 @@
+// Every file a stack generates, rendered once, with the path each container reads it from. The
+// components upload their share of this list (plus secret files, which are never rendered),
+// `npm run render` writes it, and the backups copy it back out of the running containers.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { StackConfig } from "../config/schema.js";
+import { enabledServices } from "../config/services.js";
+import { renderCaddyfile } from "../renderers/caddy.js";
+import { renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../renderers/grafana.js";
+import { renderLiteLlmConfig } from "../renderers/litellm.js";
+import { renderLogShipperConfig } from "../renderers/logShipper.js";
+import { renderLokiConfig } from "../renderers/loki.js";
+import { alertRuleFiles, renderPrometheusConfig, renderRuleFile } from "../renderers/prometheus.js";
+import { CADDY } from "./caddy.js";
+import { internalUrl } from "./catalog.js";
+import { GRAFANA } from "./grafana.js";
+import { LITELLM } from "./litellm.js";
+import { DOCKER_SOCKET, SHIPPERS } from "./logShippers.js";
+import { LOKI } from "./loki.js";
+import type { ServiceName } from "./names.js";
+import { PROMETHEUS, scrapeTargets } from "./prometheus.js";
+
+export interface GeneratedFile {
+  /** The container that reads it. */
+  readonly service: ServiceName;
+  /** Relative path in a render folder, e.g. "prometheus/prometheus.yml". */
+  readonly path: string;
+  /** Absolute path inside the service's container. */
+  readonly containerPath: string;
+  readonly content: string;
+}
+
+/** The dashboards kept in the repo, sorted by file name. */
+export const DASHBOARDS_DIR = fileURLToPath(new URL("../dashboards/", import.meta.url));
+
+function litellmFiles(config: StackConfig): GeneratedFile[] {
+  const content = renderLiteLlmConfig({
+    routes: config.routes,
+    cloudModels: config.cloudModels,
+    ollamaApiBase: internalUrl("ollama"),
+    extraOllamaApiBases: config.ollama.hosts,
+    routingStrategy: config.routingStrategy,
+  });
+  return [{ service: "litellm", path: "litellm/config.yaml", containerPath: LITELLM.configPath, content }];
+}
+
+function caddyFiles(): GeneratedFile[] {
+  const content = renderCaddyfile({
+    listenPort: CADDY.port,
+    gatewayUpstream: `litellm:${LITELLM.port}`,
+    adminAddress: CADDY.adminAddress,
+    retrySeconds: CADDY.retrySeconds,
+  });
+  return [{ service: "caddy", path: "caddy/Caddyfile", containerPath: CADDY.caddyfilePath, content }];
+}
+
+function prometheusFiles(config: StackConfig): GeneratedFile[] {
+  const on = new Set(enabledServices(config));
+  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter"), backup: config.backup.enabled });
+  return [
+    {
+      service: "prometheus",
+      path: "prometheus/prometheus.yml",
+      containerPath: `${PROMETHEUS.configDir}/prometheus.yml`,
+      content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`] }),
+    },
+    ...rules.map((r) => ({
+      service: "prometheus" as const,
+      path: `prometheus/${PROMETHEUS.rulesDir}/${r.name}.yml`,
+      containerPath: `${PROMETHEUS.configDir}/${PROMETHEUS.rulesDir}/${r.name}.yml`,
+      content: renderRuleFile(r),
+    })),
+  ];
+}
+
+function lokiFiles(config: StackConfig): GeneratedFile[] {
+  const content = renderLokiConfig({ settings: config.loki, dataPath: LOKI.dataPath, httpPort: LOKI.port });
+  return [{ service: "loki", path: "loki/config.yaml", containerPath: LOKI.configPath, content }];
+}
+
+function logShipperFiles(config: StackConfig): GeneratedFile[] {
+  const shipper = config.logShipper;
+  const facts = SHIPPERS[shipper];
+  const content = renderLogShipperConfig({
+    shipper,
+    stack: config.stack,
+    lokiPushUrl: `${internalUrl("loki")}/loki/api/v1/push`,
+    dockerSocket: DOCKER_SOCKET,
+    statePath: facts.dataPath,
+    httpPort: facts.port,
+  });
+  return [{ service: shipper, path: `${shipper}/${facts.configPath.split("/").pop()}`, containerPath: facts.configPath, content }];
+}
+
+function grafanaFiles(): GeneratedFile[] {
+  const input = { prometheusUrl: internalUrl("prometheus"), lokiUrl: internalUrl("loki"), dashboardsPath: GRAFANA.dashboardsPath };
+  const dashboards = readdirSync(DASHBOARDS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f): GeneratedFile => ({ service: "grafana", path: `grafana/dashboards/${f}`, containerPath: `${GRAFANA.dashboardsPath}/${f}`, content: readFileSync(`${DASHBOARDS_DIR}${f}`, "utf8") }));
+  return [
+    { service: "grafana", path: "grafana/provisioning/datasources/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/datasources/ai-gateway.yaml`, content: renderGrafanaDatasources(input) },
+    { service: "grafana", path: "grafana/provisioning/dashboards/ai-gateway.yaml", containerPath: `${GRAFANA.provisioningPath}/dashboards/ai-gateway.yaml`, content: renderGrafanaDashboardProvider(input) },
+    ...dashboards,
+  ];
+}
+
+/** The stack's generated files, in a fixed order: the one list every consumer reads. */
+export function generatedFiles(config: StackConfig): GeneratedFile[] {
+  return [...litellmFiles(config), ...caddyFiles(), ...prometheusFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+}
+
+/** One service's share of the list. */
+export const filesOf = (files: readonly GeneratedFile[], service: ServiceName): GeneratedFile[] => files.filter((f) => f.service === service);

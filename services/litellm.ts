@@ -1,0 +1,73 @@
+// LiteLLM: the facts of the LiteLLM image, its plain environment, and what names a config version.
+import { createHash } from "node:crypto";
+import type { Route } from "../config/schema.js";
+import type { GeneratedFile } from "./files.js";
+import type { ServiceFacts } from "./types.js";
+
+export const LITELLM = Object.freeze({
+  // 1.100.0 is the newest tag confirmed live on GHCR (litellm-docs PR #1235). The PyPI release of the
+  // same version is what the real-proxy test suite installs, so both move together.
+  image: "ghcr.io/berriai/litellm:1.100.0",
+  port: 4000,
+  // Behind the entry point (Caddy), which owns the gateway's published port.
+  published: false,
+  // The default image runs as root; LiteLLM keeps no data of its own here.
+  uid: 0,
+  gid: 0,
+  configPath: "/app/config.yaml",
+  // /metrics answers 307 to /metrics/; some scrapers do not follow it, so scrape the target directly.
+  metricsPath: "/metrics/",
+  // One worker: the GPU, not the async proxy, is the bottleneck on one host, and several workers
+  // would need PROMETHEUS_MULTIPROC_DIR for metrics. The code default is 1, but the docs say
+  // "CPU count", so it is always passed explicitly.
+  workers: 1,
+  // No curl and no wget since the Wolfi base; python3 is on PATH. /health/liveliness is unauthenticated
+  // and makes no LLM call (unlike /health, which calls every model).
+  healthcheck: {
+    tests: [
+      "CMD",
+      "python3",
+      "-c",
+      "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:4000/health/liveliness', timeout=5).status == 200 else 1)",
+    ],
+    interval: "10s",
+    timeout: "10s",
+    // Startup loads the config and the bundled cost map; failures inside this window do not count.
+    startPeriod: "1m0s",
+    retries: 3,
+  },
+  waitTimeoutSeconds: 180,
+} as const satisfies ServiceFacts & Record<string, unknown>);
+
+/** Environment that is not secret. The cost map ships in the image, so startup fetches nothing. */
+export function gatewayPlainEnv(ollamaUrl: string): string[] {
+  return [
+    "LITELLM_MODE=PRODUCTION",
+    "LITELLM_LOG=INFO",
+    "LITELLM_LOCAL_MODEL_COST_MAP=True",
+    // The admin UI needs a database, which this stack does not run.
+    "DISABLE_ADMIN_UI=True",
+    // Model-info lookups (/api/show) read this rather than the per-model api_base.
+    `OLLAMA_API_BASE=${ollamaUrl}`,
+  ];
+}
+
+/**
+ * A short fingerprint of everything about the LiteLLM container that Docker can only change by
+ * replacing it, secrets excepted: a new fingerprint is a new container, started beside the old one.
+ */
+export function gatewayVersion(parts: { image: string; command: readonly string[]; env: readonly string[]; files: readonly GeneratedFile[] }): string {
+  const text = JSON.stringify([parts.image, parts.command, parts.env, parts.files.map((f) => [f.containerPath, f.content]), LITELLM.healthcheck]);
+  return createHash("sha256").update(text).digest("hex").slice(0, 10);
+}
+
+/**
+ * How long a LiteLLM container being replaced may finish its requests: the longest route budget,
+ * plus a minute for the fallback that may follow it, within ten minutes.
+ */
+export function gatewayStopGraceSeconds(routes: readonly Route[]): number {
+  return Math.min(600, Math.max(0, ...routes.map((r) => r.timeoutSeconds)) + 60);
+}
+
+/** The container's command: the image's entrypoint runs `litellm` with these arguments. */
+export const gatewayCommand = (): string[] => ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(LITELLM.workers)];

@@ -1,0 +1,22 @@
+// The services a stack can run, and how their containers are named and labelled. Log shippers
+// select by the labels; the tools find containers by name.
+
+export const SERVICES = [
+  "ollama",
+  "litellm",
+  "caddy",
+  "prometheus",
+  "loki",
+  "promtail",
+  "alloy",
+  "grafana",
+  "node-exporter",
+  "cadvisor",
+  "dcgm-exporter",
+  "qdrant",
+] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const LABEL_KEYS = Object.freeze({ stack: "ai-gateway.stack", service: "ai-gateway.service" });
+
+export const containerName = (stack: string, service: ServiceName) => `ai-gateway-${stack}-${service}`;

@@ -1,0 +1,59 @@
+// Prometheus: the facts of the image, and what it scrapes on the stack network.
+import type { StackConfig } from "../config/schema.js";
+import { enabledServices } from "../config/services.js";
+import type { ScrapeTarget } from "../renderers/prometheus.js";
+import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
+import { GRAFANA } from "./grafana.js";
+import { LITELLM } from "./litellm.js";
+import { SHIPPERS } from "./logShippers.js";
+import { LOKI } from "./loki.js";
+import { QDRANT } from "./qdrant.js";
+import type { ServiceFacts } from "./types.js";
+
+export const PROMETHEUS = Object.freeze({
+  // Default (busybox) variant: runs as nobody (65534); the -distroless variant would be 65532.
+  image: "prom/prometheus:v3.14.0",
+  port: 9090,
+  published: true,
+  // The default image's USER is nobody.
+  uid: 65534,
+  gid: 65534,
+  dataPath: "/prometheus",
+  configDir: "/etc/prometheus",
+  // Relative paths in prometheus.yml resolve against the config file's folder.
+  rulesDir: "rules",
+  litellmKeyFile: "secrets/litellm-master-key",
+  qdrantKeyFile: "secrets/qdrant-api-key",
+  // promtool ships in the image and needs no shell (the distroless variant has none).
+  healthcheck: { tests: ["CMD", "promtool", "check", "healthy", "--url=http://127.0.0.1:9090"], interval: "10s", timeout: "5s", startPeriod: "30s", retries: 5 },
+  waitTimeoutSeconds: 120,
+} as const satisfies ServiceFacts & Record<string, unknown>);
+
+/** What Prometheus scrapes for a stack config. Ollama has no /metrics; LiteLLM covers its requests. */
+export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
+  const shipper = SHIPPERS[config.logShipper];
+  const on = new Set(enabledServices(config));
+  return [
+    { job: "prometheus", address: `localhost:${PROMETHEUS.port}` },
+    // /metrics answers 307; LiteLLM 1.100.0 also wants a key there by default.
+    { job: "litellm", address: `litellm:${LITELLM.port}`, metricsPath: LITELLM.metricsPath, bearerTokenFile: PROMETHEUS.litellmKeyFile },
+    { job: "loki", address: `loki:${LOKI.port}` },
+    { job: config.logShipper, address: `${config.logShipper}:${shipper.port}` },
+    { job: "grafana", address: `grafana:${GRAFANA.port}` },
+    // Qdrant's /metrics is not on its list of paths open without the key.
+    { job: "qdrant", address: `qdrant:${QDRANT.port}`, bearerTokenFile: PROMETHEUS.qdrantKeyFile },
+    ...(on.has("node-exporter") ? [{ job: "node-exporter", address: `node-exporter:${NODE_EXPORTER.port}` }] : []),
+    ...(on.has("cadvisor") ? [{ job: "cadvisor", address: `cadvisor:${CADVISOR.port}` }] : []),
+    ...(on.has("dcgm-exporter") ? [{ job: "dcgm-exporter", address: `dcgm-exporter:${DCGM_EXPORTER.port}` }] : []),
+  ];
+}
+
+/** The command, with retention from the stack config. Replacing it drops the image's default flags, so all are spelled out. */
+export function prometheusCommand(s: { readonly retentionTime: string; readonly retentionSize: string }): string[] {
+  return [
+    `--config.file=${PROMETHEUS.configDir}/prometheus.yml`,
+    `--storage.tsdb.path=${PROMETHEUS.dataPath}`,
+    `--storage.tsdb.retention.time=${s.retentionTime}`,
+    `--storage.tsdb.retention.size=${s.retentionSize}`,
+  ];
+}
