@@ -4,7 +4,10 @@
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { listModels, mask, percentile, resolveTarget, runTool, streamChat, table, ToolError, type GatewayTarget, type StreamResult } from "./client.js";
+import { positiveInt, runTool, ToolError } from "./cli.js";
+import { percentile, table } from "./format.js";
+import { listModels, resolveTarget, streamChat, type GatewayTarget, type StreamResult } from "./gateway.js";
+import { mask } from "./mask.js";
 
 export interface BenchOptions {
   readonly models: readonly string[];
@@ -100,13 +103,6 @@ const usage = `Usage: npm run bench -- [options]
 
 Exit code: 0 all requests succeeded, 1 some failed, 2 the gateway could not be used.`;
 
-function positiveInt(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new ToolError(`${name} must be a whole number of at least 1, got "${v}"`);
-  return n;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -128,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const target = resolveTarget(values);
   // Also refuses an unreachable gateway or a bad key before any benching starts.
-  const listed = await listModels(target);
+  const listed = (await listModels(target)).ids;
   const models = values.models ? values.models.split(",").map((m) => m.trim()).filter(Boolean) : listed;
   if (models.length === 0) throw new ToolError("the gateway lists no models, and --models was not given");
   const opts: BenchOptions = {

@@ -15,7 +15,7 @@ import { ConfigError, validateStackConfig } from "../config/validate.js";
 import { sshArgv } from "../host/ssh.js";
 import { PUBLISHED_PORTS } from "../services/catalog.js";
 import { LABEL_KEYS } from "../services/names.js";
-import { runTool, ToolError } from "./client.js";
+import { runTool, ToolError } from "./cli.js";
 
 export interface CommandResult {
   readonly code: number;

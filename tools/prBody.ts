@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { formatRuns, formatSummary } from "./bench.js";
-import { mask, runTool, ToolError } from "./client.js";
+import { runTool, ToolError } from "./cli.js";
+import { mask } from "./mask.js";
 import type { Evidence, Section } from "./evidence.js";
 
 export type Lang = "pt" | "en";
@@ -204,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new ToolError(`cannot read ${values.evidence}: ${(e as Error).message}`);
   }
+  // Any other JSON would crash the renderer with a stack trace; say what the file is not instead.
+  if (!Array.isArray((evidence as Partial<Evidence> | null)?.sections)) throw new ToolError(`${values.evidence} is not an evidence file (no "sections" list); make one with \`npm run evidence -- --json FILE\``);
   const body = renderPrBody(evidence, values.lang, values.secret ?? []);
   if (values.out) writeFileSync(values.out, body);
   else if (!values.create) process.stdout.write(body);

@@ -15,7 +15,8 @@ import { createInterface } from "node:readline/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "../config/backend.js";
-import { runTool, table, ToolError } from "./client.js";
+import { runTool, ToolError } from "./cli.js";
+import { table } from "./format.js";
 import { runPulumi } from "./pulumiCli.js";
 
 export interface HistoryEntry {

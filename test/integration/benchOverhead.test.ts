@@ -1,7 +1,7 @@
 // The bench tool's own overhead, measured against a zero-delay server in another process.
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { streamChat } from "../../tools/client.js";
+import { streamChat } from "../../tools/gateway.js";
 import { KEY } from "../unit/tools/testServer.js";
 
 const opts = { prompt: "hi", maxTokens: 16 };

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main, runBench, summarize } from "../../../tools/bench.js";
-import { percentile, streamChat, ToolError, type StreamResult } from "../../../tools/client.js";
+import { ToolError } from "../../../tools/cli.js";
+import { percentile } from "../../../tools/format.js";
+import { streamChat, type StreamResult } from "../../../tools/gateway.js";
 import { KEY, startTestServer, type TestServer } from "./testServer.js";
 
 let server: TestServer | undefined;
