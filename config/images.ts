@@ -3,8 +3,6 @@
 import { FACTS } from "../services/catalog.js";
 import { SERVICES, type ServiceName } from "../services/names.js";
 
-export { SERVICES, type ServiceName } from "../services/names.js";
-
 /** Each service's pinned image, from its facts (services/). */
 export const PINNED_IMAGES: Readonly<Record<ServiceName, string>> = Object.freeze(
   Object.fromEntries(SERVICES.map((s) => [s, FACTS[s].image])) as Record<ServiceName, string>,

@@ -1,6 +1,6 @@
 // The typed configuration contract. Everything downstream (components, renderers, tools) reads
 // these types, never pulumi.Config.
-import type { ServiceName } from "./images.js";
+import type { ServiceName } from "../services/names.js";
 
 export type GpuSelection = { readonly kind: "all" } | { readonly kind: "none" } | { readonly kind: "devices"; readonly ids: readonly string[] };
 

@@ -37,7 +37,6 @@ export function validateOpenaiApiKey(c: Collector, apiKey: string | undefined, s
 
 function parseGpus(c: Collector, v: unknown): GpuSelection {
   const key = "ollama.gpus";
-  if (v === undefined) return { kind: "all" };
   if (v === "all") return { kind: "all" };
   if (v === "none") return { kind: "none" };
   if (typeof v === "string") {
@@ -73,7 +72,7 @@ export function validateOllama(c: Collector, raw: unknown): OllamaSettings {
   }
   const hosts =
     o["hosts"] === undefined
-      ? []
+      ? [...d.hosts]
       : stringList(c, "ollama.hosts", o["hosts"], /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, "Ollama base URL", "http://gpu-02.lan:11434") ?? [];
   return {
     hosts,

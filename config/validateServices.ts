@@ -1,5 +1,6 @@
 // The per-service maps of the contract: image pins and memory limits, each keyed by service name.
-import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, SERVICES, imageRefProblem, type ServiceName } from "./images.js";
+import { SERVICES, type ServiceName } from "../services/names.js";
+import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, imageRefProblem } from "./images.js";
 import { DEFAULTS } from "./schema.js";
 import { mapping, quote, type Collector } from "./validation.js";
 

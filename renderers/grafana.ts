@@ -1,5 +1,5 @@
 // Grafana provisioning: datasources with fixed UIDs (dashboards refer to these UIDs, never to a
-// name typed by hand) and the provider that loads the dashboards kept in dashboards/.
+// name typed by hand) and the provider that loads the dashboards kept in observability/dashboards/.
 import { toYaml } from "./yaml.js";
 
 export const DATASOURCE_UIDS = Object.freeze({ prometheus: "prometheus", loki: "loki" });

@@ -10,7 +10,7 @@ export interface LiteLlmRenderInput {
   readonly ollamaApiBase: string;
   /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
   readonly extraOllamaApiBases?: readonly string[];
-  readonly routingStrategy?: RoutingStrategy;
+  readonly routingStrategy: RoutingStrategy;
 }
 
 /** Environment variables the config refers to; the container must define them. */
@@ -70,7 +70,7 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
   return {
     model_list: [...local, ...cloud],
     router_settings: {
-      routing_strategy: input.routingStrategy ?? "simple-shuffle",
+      routing_strategy: input.routingStrategy,
       ...(fallbacks.length > 0 ? { fallbacks } : {}),
       // Each deployment sets its own num_retries; this covers anything that does not.
       num_retries: 0,

@@ -2,7 +2,7 @@
 // Both discover this stack's containers through the Docker socket and label every line with
 // `container`, `service` and `stack`: three low-cardinality labels; anything per request stays in the line.
 import type { LogShipper } from "../config/schema.js";
-import { LABEL_KEYS } from "./labels.js";
+import { LABEL_KEYS } from "../services/names.js";
 import { toYaml } from "./yaml.js";
 
 export interface LogShipperRenderInput {

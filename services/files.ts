@@ -10,7 +10,8 @@ import { renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../ren
 import { renderLiteLlmConfig } from "../renderers/litellm.js";
 import { renderLogShipperConfig } from "../renderers/logShipper.js";
 import { renderLokiConfig } from "../renderers/loki.js";
-import { alertRuleFiles, renderPrometheusConfig, renderRuleFile } from "../renderers/prometheus.js";
+import { alertRuleFiles } from "../observability/alerts.js";
+import { renderPrometheusConfig, renderRuleFile } from "../renderers/prometheus.js";
 import { CADDY } from "./caddy.js";
 import { internalUrl } from "./catalog.js";
 import { GRAFANA } from "./grafana.js";
@@ -31,7 +32,7 @@ export interface GeneratedFile {
 }
 
 /** The dashboards kept in the repo, sorted by file name. */
-export const DASHBOARDS_DIR = fileURLToPath(new URL("../dashboards/", import.meta.url));
+export const DASHBOARDS_DIR = fileURLToPath(new URL("../observability/dashboards/", import.meta.url));
 
 function litellmFiles(config: StackConfig): GeneratedFile[] {
   const content = renderLiteLlmConfig({

@@ -6,7 +6,7 @@ import { readStackConfig } from "../../config/stackYaml.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { LITELLM, gatewayPlainEnv } from "../../services/litellm.js";
 import { CLOUD_RETRIES, COOLDOWN_SECONDS, renderLiteLlmConfig } from "../../renderers/litellm.js";
-import { METRICS } from "../../renderers/metrics.js";
+import { METRICS } from "../../observability/metrics.js";
 import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "./proxy.js";
 import { startOllamaStandIn, startOpenAiStandIn, type StandIn } from "./standins.js";
 
@@ -82,7 +82,7 @@ async function startGateway(withCloud: boolean): Promise<TestGateway> {
   const openai = await startOpenAiStandIn();
   const config = devConfig(withCloud);
   const routes = config.routes.map((r) => ({ ...r, timeoutSeconds: TEST_ROUTE_TIMEOUT_SECONDS }));
-  const yaml = renderLiteLlmConfig({ routes, cloudModels: config.cloudModels, ollamaApiBase: ollama.url });
+  const yaml = renderLiteLlmConfig({ routes, cloudModels: config.cloudModels, ollamaApiBase: ollama.url, routingStrategy: config.routingStrategy });
   const proxy = await startProxy(bin, yaml, containerEnv(ollama.url, withCloud, openai.url));
   return {
     ollama,

@@ -10,7 +10,7 @@ import { renderCaddyfile } from "../../renderers/caddy.js";
 import { generatedFiles } from "../../services/files.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { requiresTool } from "../support/requires.js";
-import { evaluateOnce, runProgram, serviceOf, type ProgramConfig } from "./program.js";
+import { evaluateOnce, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = readStackConfig(".", "dev");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, SERVICES, imageRefProblem, litellmVersionOf, parseImageRef } from "../../config/images.js";
+import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, imageRefProblem, litellmVersionOf, parseImageRef } from "../../config/images.js";
+import { SERVICES } from "../../services/names.js";
 
 describe("the image table", () => {
   it("pins every service to an exact, acceptable tag", () => {

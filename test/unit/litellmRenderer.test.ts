@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import type { Route } from "../../config/schema.js";
+import { DEFAULTS, type Route } from "../../config/schema.js";
 import { CLOUD_TIMEOUT_SECONDS, buildLiteLlmConfig, renderLiteLlmConfig, type LiteLlmRenderInput } from "../../renderers/litellm.js";
 
 const input: LiteLlmRenderInput = {
@@ -11,6 +11,7 @@ const input: LiteLlmRenderInput = {
   ],
   cloudModels: ["openai/gpt-4o", "openai/o3-pro"],
   ollamaApiBase: "http://ollama:11434/",
+  routingStrategy: DEFAULTS.routingStrategy,
 };
 
 describe("renderLiteLlmConfig", () => {
@@ -73,7 +74,7 @@ const tableArb = cloudArb.chain((cloud) =>
       }),
       { selector: (r) => r.name, minLength: 1, maxLength: 6 },
     )
-    .map((routes) => ({ routes: routes as Route[], cloudModels: cloud, ollamaApiBase: "http://ollama:11434" })),
+    .map((routes) => ({ routes: routes as Route[], cloudModels: cloud, ollamaApiBase: "http://ollama:11434", routingStrategy: DEFAULTS.routingStrategy })),
 );
 
 describe("renderer properties", () => {

@@ -16,9 +16,10 @@ import type { StackConfig } from "../../config/schema.js";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { DEFAULTS } from "../../config/schema.js";
 import { validateStackConfig } from "../../config/validate.js";
-import { isKnownMetric, metricNamesIn, METRICS } from "../../renderers/metrics.js";
+import { isKnownMetric, metricNamesIn, METRICS } from "../../observability/metrics.js";
 import { DATASOURCE_UIDS } from "../../renderers/grafana.js";
-import { alertRuleFiles, renderRuleFile } from "../../renderers/prometheus.js";
+import { alertRuleFiles } from "../../observability/alerts.js";
+import { renderRuleFile } from "../../renderers/prometheus.js";
 import { renderAlloyConfig, buildPromtailConfig } from "../../renderers/logShipper.js";
 import { buildLokiConfig } from "../../renderers/loki.js";
 

@@ -8,7 +8,7 @@ import YAML from "yaml";
 import { findHostKey } from "../../config/knownHosts.js";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
-import { evaluateOnce, runProgram, type ProgramConfig } from "./program.js";
+import { evaluateOnce, runProgram, type ProgramConfig } from "../support/program.js";
 
 const prod = readStackConfig(".", "prod");
 const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };

@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { generatedFiles } from "../../services/files.js";
 import { validateStackConfig } from "../../config/validate.js";
-import { PINNED_IMAGES, type ServiceName } from "../../config/images.js";
+import { PINNED_IMAGES } from "../../config/images.js";
+import type { ServiceName } from "../../services/names.js";
 import { PUBLISHED_PORTS } from "../../services/catalog.js";
-import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "./program.js";
+import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
-import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "./program.js";
+import { evaluateOnce, isSecretInput, promiseOf, runProgram, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const COMMAND = "command:local:Command";

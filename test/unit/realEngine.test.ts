@@ -2,7 +2,7 @@
 // default is set by the program (no perpetual diff), and the exporters adapt to the host.
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
-import { evaluateOnce, type ProgramConfig } from "./program.js";
+import { evaluateOnce, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = readStackConfig(".", "dev");

@@ -1,0 +1,140 @@
+// The alert rules: what each alert watches, when it fires and what it tells the person it reaches.
+// renderers/prometheus.ts writes them as rule files; the docs' alert table is generated from them.
+import type { AlertThresholds } from "../config/schema.js";
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: "critical" | "warning";
+  readonly summary: string;
+  readonly description: string;
+}
+
+export interface RuleFile {
+  /** File name, also the rule group's domain. */
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+const pct = (p: number) => p / 100;
+// A daily schedule plus two hours of slack before anyone is paged.
+export const BACKUP_MAX_AGE_HOURS = 26;
+
+/** Alert rules split by domain, one small file each. Thresholds come from the `alerts` config. */
+export function alertRuleFiles(t: AlertThresholds, opts: { readonly gpu: boolean; readonly host: boolean; readonly backup: boolean }): RuleFile[] {
+  const files: RuleFile[] = [
+    {
+      name: "gateway",
+      rules: [
+        {
+          alert: "GatewayDown",
+          expr: 'up{job="litellm"} == 0',
+          for: "2m",
+          severity: "critical",
+          summary: "The LiteLLM gateway is down",
+          description: "Prometheus has not been able to scrape LiteLLM for 2 minutes: clients get no answers.",
+        },
+        {
+          alert: "GatewayErrorRateHigh",
+          expr: `sum(rate(litellm_proxy_failed_requests_metric_total[5m])) / sum(rate(litellm_proxy_total_requests_metric_total[5m])) > ${pct(t.errorRatePercent)}`,
+          for: "10m",
+          severity: "warning",
+          summary: `More than ${t.errorRatePercent}% of gateway requests fail`,
+          description: "{{ $value | humanizePercentage }} of requests failed over the last 5 minutes.",
+        },
+        {
+          alert: "GatewayFallbackRateHigh",
+          expr: `sum(rate(litellm_deployment_successful_fallbacks_total[10m])) / sum(rate(litellm_proxy_total_requests_metric_total[10m])) > ${pct(t.fallbackRatePercent)}`,
+          for: "10m",
+          severity: "warning",
+          summary: `More than ${t.fallbackRatePercent}% of requests fall back to the cloud`,
+          description: "{{ $value | humanizePercentage }} of requests were answered by a fallback: the local models are failing or too slow, and the cloud bill grows.",
+        },
+        {
+          alert: "RouteLatencyP95High",
+          expr: `histogram_quantile(0.95, sum by (le, requested_model) (rate(litellm_request_total_latency_metric_bucket[10m]))) > ${t.p95LatencySeconds}`,
+          for: "10m",
+          severity: "warning",
+          summary: `p95 latency of a route is above ${t.p95LatencySeconds} s`,
+          description: "p95 latency of {{ $labels.requested_model }} is {{ $value | humanizeDuration }}.",
+        },
+      ],
+    },
+    {
+      name: "targets",
+      rules: [
+        {
+          alert: "ScrapeTargetDown",
+          expr: "up == 0",
+          for: "5m",
+          severity: "warning",
+          summary: "A monitored service does not answer",
+          description: "{{ $labels.job }} at {{ $labels.instance }} has not been scraped for 5 minutes.",
+        },
+      ],
+    },
+  ];
+  if (opts.host) {
+    files.push({
+      name: "host",
+      rules: [
+        {
+          alert: "HostMemoryNearFull",
+          expr: `(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) * 100 > ${t.hostMemoryPercent}`,
+          for: "5m",
+          severity: "warning",
+          summary: `Host memory is more than ${t.hostMemoryPercent}% used`,
+          description: "{{ $value | humanize }}% of the host's memory is in use.",
+        },
+        {
+          alert: "HostDiskNearFull",
+          expr: `(1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}) * 100 > ${t.diskPercent}`,
+          for: "10m",
+          severity: "warning",
+          summary: `A host filesystem is more than ${t.diskPercent}% full`,
+          description: "{{ $labels.mountpoint }} is {{ $value | humanize }}% full.",
+        },
+      ],
+    });
+  }
+  if (opts.backup) {
+    files.push({
+      name: "backup",
+      rules: [
+        {
+          alert: "BackupStale",
+          expr: `time() - ai_gateway_backup_last_success_timestamp_seconds > ${BACKUP_MAX_AGE_HOURS} * 3600`,
+          for: "10m",
+          severity: "critical",
+          summary: `The last successful backup is more than ${BACKUP_MAX_AGE_HOURS} h old`,
+          description: "The last backup succeeded {{ $value | humanizeDuration }} ago: the scheduled run is failing or no longer runs. See <dataRoot>/backup/backup.log.",
+        },
+        {
+          alert: "BackupNeverSucceeded",
+          expr: "absent(ai_gateway_backup_last_success_timestamp_seconds)",
+          for: `${BACKUP_MAX_AGE_HOURS}h`,
+          severity: "critical",
+          summary: `No backup has succeeded for ${BACKUP_MAX_AGE_HOURS} h`,
+          description: "node-exporter reports no backup success at all: the backup has never completed since the stack was deployed.",
+        },
+      ],
+    });
+  }
+  if (opts.gpu) {
+    files.push({
+      name: "gpu",
+      rules: [
+        {
+          alert: "GpuMemoryNearFull",
+          expr: `DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE) * 100 > ${t.gpuMemoryPercent}`,
+          for: "5m",
+          severity: "warning",
+          summary: `GPU memory is more than ${t.gpuMemoryPercent}% used`,
+          description: "GPU {{ $labels.gpu }} has {{ $value | humanize }}% of its memory in use: the next model load may fail or spill to CPU.",
+        },
+      ],
+    });
+  }
+  return files;
+}
