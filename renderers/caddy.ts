@@ -11,6 +11,8 @@ export interface CaddyRenderInput {
   readonly adminAddress: string;
   /** How long one request may be retried while no LiteLLM container answers. */
   readonly retrySeconds: number;
+  /** Request bodies up to this size are held in memory so that a retry can send them again. */
+  readonly retryBufferMb: number;
 }
 
 /**
@@ -36,6 +38,10 @@ export function renderCaddyfile(i: CaddyRenderInput): string {
     "\t\tlb_retry_match {",
     "\t\t\tmethod GET HEAD POST",
     "\t\t}",
+    "\t\t# A retry sends the body again, so it must be kept: without this buffer a POST retried after",
+    "\t\t# the old container closed its connection fails with \"invalid Read on closed Body\". A larger",
+    "\t\t# body is still proxied, only not retried.",
+    `\t\trequest_buffers ${i.retryBufferMb}MB`,
     "\t\t# Streamed answers (server-sent events) reach the client chunk by chunk.",
     "\t\tflush_interval -1",
     "\t}",

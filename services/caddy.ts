@@ -20,4 +20,6 @@ export const CADDY = Object.freeze({
   waitTimeoutSeconds: 60,
   // Longer than a LiteLLM container takes to start and pass its first probe.
   retrySeconds: 30,
+  // A chat request with a long context is well under a megabyte; images sent inline can be a few.
+  retryBufferMb: 8,
 } as const satisfies ServiceFacts & Record<string, unknown>);

@@ -51,6 +51,7 @@ function caddyFiles(): GeneratedFile[] {
     gatewayUpstream: `litellm:${LITELLM.port}`,
     adminAddress: CADDY.adminAddress,
     retrySeconds: CADDY.retrySeconds,
+    retryBufferMb: CADDY.retryBufferMb,
   });
   return [{ service: "caddy", path: "caddy/Caddyfile", containerPath: CADDY.caddyfilePath, content }];
 }
