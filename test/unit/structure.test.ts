@@ -1,0 +1,95 @@
+// The shape the architecture promises, checked: every uploaded file comes from the one list (and the
+// list has nothing no container uploads), tools stay free of Pulumi, and no source file grows past
+// what a reader can hold.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readStackConfig } from "../../config/stackYaml.js";
+import { validateStackConfig } from "../../config/validate.js";
+import { generatedFiles } from "../../services/files.js";
+import { GRAFANA } from "../../services/grafana.js";
+import { PROMETHEUS } from "../../services/prometheus.js";
+import { evaluateOnce, serviceOf, type ProgramConfig } from "../support/program.js";
+
+// Secret files are uploaded beside the list and never rendered.
+const SECRET_FILES = new Set([GRAFANA.passwordFile, `${PROMETHEUS.configDir}/${PROMETHEUS.litellmKeyFile}`, `${PROMETHEUS.configDir}/${PROMETHEUS.qdrantKeyFile}`]);
+
+function stackCase(stack: string, patch: Record<string, string> = {}): ProgramConfig {
+  const raw = readStackConfig(".", stack);
+  return { stack, values: { ...raw.values, ...patch, openaiApiKey: "sk-structure-test-0123456789" }, secretKeys: ["openaiApiKey"] };
+}
+
+for (const [label, cfg] of [
+  ["dev", stackCase("dev")],
+  ["prod", stackCase("prod")],
+  ["dev with Alloy", stackCase("dev", { logShipper: "alloy" })],
+] as const) {
+  describe(`the generated files of ${label}`, () => {
+    const run = evaluateOnce(cfg);
+    it("are exactly what the containers upload, apart from secret files", () => {
+      const uploaded = run()
+        .byType("docker:index/container:Container")
+        .flatMap((c) => ((c.inputs.uploads ?? []) as { file: string; content: string }[]).map((u) => ({ service: serviceOf(c), file: u.file, content: u.content })))
+        .filter((u) => !SECRET_FILES.has(u.file));
+      const config = validateStackConfig({ stack: cfg.stack!, values: cfg.values, secretKeys: new Set(cfg.secretKeys) });
+      const listed = generatedFiles(config).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
+      const key = (x: { service?: string; file: string }) => `${x.service}:${x.file}`;
+      expect(uploaded.map(key).sort()).toEqual(listed.map(key).sort());
+      for (const u of uploaded) expect(u.content, key(u)).toBe(listed.find((l) => key(l) === key(u))!.content);
+      // The secret files are there too, so the filter above hides nothing else.
+      expect(run().byType("docker:index/container:Container").flatMap((c) => (c.inputs.uploads ?? []).map((u: { file: string }) => u.file)).filter((f: string) => SECRET_FILES.has(f))).toHaveLength(3);
+    });
+  });
+}
+
+/** Every relative import of a file, resolved to a repository path, and every package it names. */
+function importsOf(file: string): { files: string[]; packages: string[] } {
+  const text = readFileSync(file, "utf8");
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/g),
+    ...text.matchAll(/(?:^|\n)\s*import\s+"([^"]+)"/g),
+    ...text.matchAll(/import\(\s*"([^"]+)"\s*\)/g),
+  ].map((m) => m[1]!);
+  const files = specs.filter((s) => s.startsWith(".")).map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, ".ts"));
+  return { files, packages: specs.filter((s) => !s.startsWith(".")) };
+}
+
+describe("the tools", () => {
+  it("reach neither components/ nor any @pulumi package, directly or through what they import", () => {
+    const tools = readdirSync("tools").filter((f) => f.endsWith(".ts")).map((f) => `tools/${f}`);
+    const seen = new Map<string, string>();
+    const queue = tools.map((t) => [t, t] as const);
+    const problems: string[] = [];
+    while (queue.length) {
+      const [file, via] = queue.shift()!;
+      if (seen.has(file)) continue;
+      seen.set(file, via);
+      if (file.startsWith("components/") || file === "index.ts") problems.push(`${via} reaches ${file}`);
+      const { files, packages } = importsOf(file);
+      for (const p of packages) if (p.startsWith("@pulumi/")) problems.push(`${via} reaches ${p} (in ${file})`);
+      for (const f of files) queue.push([f, via]);
+    }
+    expect(problems).toEqual([]);
+    // The walk really followed the imports.
+    expect(seen.has("services/catalog.ts")).toBe(true);
+  });
+});
+
+describe("source files", () => {
+  it("are at most 350 lines each", () => {
+    const tooLong: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (name === "node_modules" || name.startsWith(".")) continue;
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith(".ts")) {
+          const lines = readFileSync(path, "utf8").split("\n").length - 1;
+          if (lines > 350) tooLong.push(`${relative(".", path)}: ${lines}`);
+        }
+      }
+    };
+    walk(".");
+    expect(tooLong).toEqual([]);
+  });
+});
