@@ -47,7 +47,7 @@ const ctx: StackContext = {
 const generated = generatedFiles(config);
 const share = (service: ServiceName) => filesOf(generated, service);
 
-const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama });
+const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
 
 // LiteLLM insists on the sk- prefix for master keys; no special characters, as the key travels in env and headers.
 const masterKeyPassword = new random.RandomPassword("litellm-master-key", { length: 48, special: false });
@@ -68,7 +68,7 @@ const gateway = new Gateway("gateway", {
 // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
 new EntryPoint("entry-point", { ctx, image: image.caddy, memoryMb: memory.caddy, files: share("caddy") });
 
-const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant });
+const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant, files: share("qdrant") });
 
 const prometheus = new Prometheus("prometheus", {
   ctx,
@@ -104,7 +104,7 @@ if (config.backup.enabled) {
       settings: config.backup,
       layout: backups,
       qdrantUrl: hostUrl(config.bindAddress, publishedPort("qdrant")!),
-      grafanaData: grafana.dataFolder,
+      grafanaData: grafana.dataFolder!,
       grafanaContainer: runningName("grafana"),
       configSources: generated.map((f) => `${runningName(f.service)}:${f.containerPath}`),
       ...(localStateDir ? { stateDir: localStateDir } : {}),
