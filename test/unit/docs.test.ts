@@ -1,0 +1,49 @@
+// The documentation stays true to the code where it can be checked: the alert table is the one the
+// alert definitions render, README stays a short way in, and no relative link points nowhere.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ALERTS_BEGIN, ALERTS_END, alertTable, currentAlertTable } from "../../tools/alertTable.js";
+
+const DOCS = readdirSync("docs")
+  .filter((f) => f.endsWith(".md"))
+  .map((f) => join("docs", f));
+
+/** Every link target in Markdown text that is not a URL with a scheme or an anchor on the same page. */
+function relativeLinks(text: string): string[] {
+  // Links inside code blocks and inline code are examples, not links.
+  const prose = text.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
+  return [...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)]
+    .map((m) => m[1]!)
+    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith("#"));
+}
+
+describe("docs/observability.md", () => {
+  it("holds exactly the alert table the alert definitions render", () => {
+    const text = readFileSync("docs/observability.md", "utf8");
+    expect(text, `${ALERTS_BEGIN} and ${ALERTS_END} must both be in docs/observability.md`).toContain(ALERTS_BEGIN);
+    expect(currentAlertTable(text), "the alert table is out of date: run `npm run docs:alerts`").toBe(alertTable());
+  });
+});
+
+describe("README.md", () => {
+  it("is under 200 lines", () => {
+    const lines = readFileSync("README.md", "utf8").split("\n").length - 1;
+    expect(lines, "README is the way in; move detail to docs/").toBeLessThan(200);
+  });
+});
+
+describe("relative links", () => {
+  for (const file of ["README.md", ...DOCS]) {
+    it(`in ${file} point to files that exist`, () => {
+      const links = relativeLinks(readFileSync(file, "utf8"));
+      const missing = links.filter((l) => !existsSync(join(dirname(file), decodeURIComponent(l.split("#")[0]!))));
+      expect(missing).toEqual([]);
+    });
+  }
+
+  it("are found at all (README links to every page in docs/)", () => {
+    const links = relativeLinks(readFileSync("README.md", "utf8")).map((l) => l.split("#")[0]);
+    for (const doc of DOCS) expect(links, doc).toContain(doc);
+  });
+});
