@@ -2,14 +2,14 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { streamChat } from "../../tools/gateway.js";
-import { KEY } from "../unit/tools/testServer.js";
+import { KEY } from "../support/testServer.js";
 
 const opts = { prompt: "hi", maxTokens: 16 };
 
 describe("bench overhead", () => {
   it("adds well under 1 ms per request over a bare streaming read (zero-delay server)", async () => {
     // The server runs in its own process, so serving does not share the event loop being timed.
-    const child = spawn(process.execPath, ["--import", "tsx/esm", "test/unit/tools/serveStandalone.ts", "20"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx/esm", "test/support/serveStandalone.ts", "20"], { stdio: ["ignore", "pipe", "inherit"] });
     try {
       const url = await new Promise<string>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim().split("\n")[0]!)));
       const t = { url, key: KEY };

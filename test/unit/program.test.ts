@@ -6,7 +6,7 @@ import { generatedFiles } from "../../services/files.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES } from "../../config/images.js";
 import type { ServiceName } from "../../services/names.js";
-import { PUBLISHED_PORTS } from "../../services/catalog.js";
+import { PUBLISHED_PORTS, publishedPort } from "../../services/catalog.js";
 import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -29,7 +29,6 @@ const PROBE_PROGRAM: Record<string, string> = {
   "dcgm-exporter": "bash",
   qdrant: "bash",
 };
-const PUBLISHED = { caddy: 4000, ollama: 11434, prometheus: 9090, loki: 3100, grafana: 3000, qdrant: 6333 } as Record<string, number>;
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = readStackConfig(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
@@ -70,7 +69,9 @@ describe("the dev stack under mocks", () => {
       expect(i.logOpts).toMatchObject({ "max-size": expect.any(String), "max-file": expect.any(String) });
       expect(i.memory).toBeGreaterThan(0);
       expect(i.securityOpts).toContain("no-new-privileges:true");
-      expect((i.ports ?? []).map((p: { external: number }) => p.external)).toEqual(PUBLISHED[service] ? [PUBLISHED[service]] : []);
+      // Exactly the port the service's facts publish (services/catalog.ts), the same number inside.
+      const port = publishedPort(service as ServiceName);
+      expect((i.ports ?? []).map((p: { internal: number; external: number }) => [p.internal, p.external])).toEqual(port ? [[port, port]] : []);
       for (const p of i.ports ?? []) expect(p.ip, `${c.name} port ${p.internal}`).toBe("127.0.0.1");
       expect(i.labels).toEqual(
         expect.arrayContaining([

@@ -8,7 +8,7 @@ import { main, runBench, summarize } from "../../../tools/bench.js";
 import { ToolError } from "../../../tools/cli.js";
 import { percentile } from "../../../tools/format.js";
 import { streamChat, type StreamResult } from "../../../tools/gateway.js";
-import { KEY, startTestServer, type TestServer } from "./testServer.js";
+import { KEY, startTestServer, type TestServer } from "../../support/testServer.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {

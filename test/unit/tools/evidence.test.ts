@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { collectEvidence, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
 import { main as prBodyMain, renderPrBody } from "../../../tools/prBody.js";
-import { KEY, NOW_SECONDS, startTestServer, type TestServer } from "./testServer.js";
+import { KEY, NOW_SECONDS, startTestServer, type TestServer } from "../../support/testServer.js";
 
 const OPENAI_KEY = "sk-proj-real-openai-key-wxyz";
 const PLANTED = "sk-planted-in-a-log-line-9876";
