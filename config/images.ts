@@ -45,6 +45,15 @@ export function litellmVersionOf(ref: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * Every x.y.z version written anywhere in a tag: `litellm_stable_release_branch-v1.82.7` holds 1.82.7.
+ * A compromised release must be refused however the tag dresses it.
+ */
+export function versionsInTag(ref: string): string[] {
+  const { tag } = parseImageRef(ref);
+  return [...(tag ?? "").matchAll(/(?<![\d.])(\d+\.\d+\.\d+)(?!\d)/g)].map((m) => m[1]!);
+}
+
 /** Returns what is wrong with an image reference for a service, or undefined when it is acceptable. */
 export function imageRefProblem(service: ServiceName, ref: string): string | undefined {
   if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(ref)) return `"${ref}" is not an image reference`;
@@ -56,10 +65,8 @@ export function imageRefProblem(service: ServiceName, ref: string): string | und
     return `"${ref}" uses the moving tag "${tag}"; pin a version`;
   }
   if (service === "litellm") {
-    const version = litellmVersionOf(ref);
-    if (version !== undefined && COMPROMISED_LITELLM_VERSIONS.includes(version)) {
-      return `LiteLLM ${version} is reported compromised and must never run`;
-    }
+    const version = versionsInTag(ref).find((v) => COMPROMISED_LITELLM_VERSIONS.includes(v));
+    if (version !== undefined) return `LiteLLM ${version} is reported compromised and must never run`;
   }
   return undefined;
 }

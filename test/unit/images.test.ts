@@ -17,6 +17,14 @@ describe("the image table", () => {
       }
     }
     expect(imageRefProblem("litellm", "ghcr.io/berriai/litellm:1.82.6")).toBeUndefined();
+    // The version anywhere in the tag counts, however the tag dresses it.
+    for (const tag of ["litellm_stable_release_branch-v1.82.7", "custom-1.82.8-rc", "v1.107.0.post1", "build_1.82.7"]) {
+      expect(imageRefProblem("litellm", `ghcr.io/berriai/litellm:${tag}`), tag).toMatch(/LiteLLM 1\.(82\.[78]|107\.0) is reported compromised/);
+    }
+    // Near misses are not the compromised release.
+    for (const tag of ["1.82.70", "11.82.7", "fixed-in-1.82.9"]) {
+      expect(imageRefProblem("litellm", `ghcr.io/berriai/litellm:${tag}`), tag).toBeUndefined();
+    }
   });
 
   it("parses registry ports, tags and digests", () => {
