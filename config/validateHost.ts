@@ -57,12 +57,29 @@ export function validateBindAddress(c: Collector, raw: string | undefined): stri
 // dataRoot ends up in host commands and bind mounts: no spaces, quotes or shell metacharacters.
 const SAFE_PATH = /^\/[A-Za-z0-9._\/-]*$/;
 
+// The operating system's and Docker's own folders: the stack creates folders owned by its services'
+// users under dataRoot, which must never happen inside these.
+const SYSTEM_TREES = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr", "/var/cache", "/var/lib/containerd", "/var/lib/docker", "/var/log", "/var/run", "/var/spool"];
+// Folders that hold everything else: a stack's data belongs in a folder of its own below them.
+const SHARED_ROOTS = ["/home", "/media", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib"];
+
+/** Why a dataRoot is a system folder, or undefined when it is not. */
+export function systemFolderProblem(dataRoot: string): string | undefined {
+  const tree = SYSTEM_TREES.find((t) => dataRoot === t || dataRoot.startsWith(`${t}/`));
+  if (tree) return `${quote(dataRoot)} is ${dataRoot === tree ? "" : "inside "}${tree}, a folder of the system or of Docker: the stack would create folders owned by its services' users there`;
+  if (SHARED_ROOTS.includes(dataRoot)) return `${quote(dataRoot)} holds other software's folders: the stack's data needs a folder of its own`;
+  return undefined;
+}
+
 export function validateDataRoot(c: Collector, raw: string | undefined): string {
   const dataRoot = raw ?? DEFAULTS.dataRoot;
   if (!posix.isAbsolute(dataRoot)) {
     c.add("dataRoot", `${quote(dataRoot)} is not an absolute path`, `pulumi config set dataRoot /data/stack`);
   } else if (!SAFE_PATH.test(dataRoot) || posix.normalize(dataRoot) !== dataRoot || dataRoot === "/" || dataRoot.endsWith("/")) {
     c.add("dataRoot", `${quote(dataRoot)} must be a normalised folder below / using only letters, digits, ".", "_", "-" and "/"`, `pulumi config set dataRoot /data/stack`);
+  } else {
+    const problem = systemFolderProblem(dataRoot);
+    if (problem) c.add("dataRoot", problem, `pulumi config set dataRoot /data/stack (a folder of its own, for instance on a data disk)`);
   }
   return dataRoot;
 }

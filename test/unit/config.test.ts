@@ -4,6 +4,7 @@ import { ConfigError, validateStackConfig, type RawConfig } from "../../config/v
 import { DEFAULTS } from "../../config/schema.js";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "../../config/backend.js";
 import { localStateDir } from "../../config/load.js";
+import { systemFolderProblem } from "../../config/validateHost.js";
 
 const dev = readStackConfig(".", "dev");
 
@@ -83,6 +84,17 @@ describe("backup schedule", () => {
   });
 });
 
+describe("dataRoot", () => {
+  it("accepts a folder of its own below the shared roots, and refuses the system's folders", () => {
+    for (const ok of ["/data/stack", "/srv/ai-gateway", "/var/lib/ai-gateway", "/home/me/ai", "/opt/ai", "/mnt/disk2/ai", "/etcetera"]) {
+      expect(systemFolderProblem(ok), ok).toBeUndefined();
+    }
+    for (const bad of ["/boot", "/etc/ai", "/proc/1", "/var/lib/docker", "/var/lib/containerd/x", "/var/log/ai", "/var", "/tmp"]) {
+      expect(systemFolderProblem(bad), bad).toBeDefined();
+    }
+  });
+});
+
 describe("defaults", () => {
   it("fill every key of an empty stack, sized for one 24 GB GPU", () => {
     const c = validateStackConfig({ stack: "s", values: {}, secretKeys: new Set() });
@@ -105,6 +117,11 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["relative dataRoot", withValues({ dataRoot: "data/stack" }), /ai-gateway:dataRoot: "data\/stack" is not an absolute path/],
     ["dataRoot with a space", withValues({ dataRoot: "/data/my stack" }), /ai-gateway:dataRoot: .*must be a normalised folder/],
     ["dataRoot with ..", withValues({ dataRoot: "/data/../etc" }), /ai-gateway:dataRoot:/],
+    ["dataRoot a system folder", withValues({ dataRoot: "/etc" }), /ai-gateway:dataRoot: "\/etc" is \/etc, a folder of the system or of Docker.*Fix: pulumi config set dataRoot \/data\/stack/],
+    ["dataRoot inside Docker's data", withValues({ dataRoot: "/var/lib/docker/ai" }), /ai-gateway:dataRoot: "\/var\/lib\/docker\/ai" is inside \/var\/lib\/docker/],
+    ["dataRoot inside /usr", withValues({ dataRoot: "/usr/local/ai" }), /ai-gateway:dataRoot: "\/usr\/local\/ai" is inside \/usr,/],
+    ["dataRoot a shared root", withValues({ dataRoot: "/home" }), /ai-gateway:dataRoot: "\/home" holds other software's folders: the stack's data needs a folder of its own/],
+    ["compromised LiteLLM in a disguised tag", withValues({ images: JSON.stringify({ litellm: "ghcr.io/berriai/litellm:litellm_stable_release_branch-v1.82.7" }) }), /ai-gateway:images.litellm: LiteLLM 1.82.7 is reported compromised/],
     ["unknown top-level key", withValues({ bindAdress: "127.0.0.1" }), /ai-gateway:bindAdress: unknown configuration key/],
     ["ollama not a mapping", withValues({ ollama: "gpu" }), /ai-gateway:ollama: expected a structured value/],
     ["unknown ollama key", withOllama({ numParalel: 2 }), /ai-gateway:ollama.numParalel: unknown key/],
