@@ -18,9 +18,16 @@ export function folderCreateScript(f: FolderSpec): string {
   const dir = shellQuote(f.path);
   const install = `install -d -m ${f.mode} -o ${f.uid} -g ${f.gid} ${dir}`;
   // Not root: try passwordless sudo, and if that is not allowed say exactly what to run once by hand.
+  const owner = `${f.uid}:${f.gid}`;
   return [
     AS_ROOT_PRELUDE,
-    `$SUDO ${install} || { echo "ai-gateway: cannot create ${f.path} owned by ${f.uid}:${f.gid} as $(id -un); run once: sudo ${install}" >&2; exit 1; }`,
+    // A folder that already holds files keeps its owner: install -d would chown it, and those files
+    // may be someone else's (a dataRoot pointed at the wrong place). Refuse and say how to proceed.
+    `if $SUDO test -d ${dir} && [ -n "$($SUDO ls -A ${dir})" ]; then`,
+    `  found=$($SUDO stat -c %u:%g ${dir})`,
+    `  if [ "$found" != "${owner}" ]; then echo "ai-gateway: ${f.path} already holds files and belongs to $found, not ${owner}; its owner is left as it is. Fix: move those files away, or if they are this service's data: sudo chown -R ${owner} ${dir}" >&2; exit 1; fi`,
+    `fi`,
+    `$SUDO ${install} || { echo "ai-gateway: cannot create ${f.path} owned by ${owner} as $(id -un); run once: sudo ${install}" >&2; exit 1; }`,
   ].join("\n");
 }
 

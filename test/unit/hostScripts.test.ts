@@ -42,6 +42,25 @@ describe("host scripts", () => {
     expect(sh(folderDeleteScript(spec)).status).toBe(0);
   });
 
+  it.runIf(isRoot)("never change the owner of an existing folder that holds files: refuse, and say how to proceed", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "aigw-")), "grafana");
+    execFileSync("install", ["-d", "-o", "1234", "-g", "1234", dir]);
+    const spec = { path: dir, uid: 472, gid: 0, mode: "0750" };
+    // Empty: taken over with the service's owner.
+    expect(sh(folderCreateScript(spec)).status).toBe(0);
+    expect(statSync(dir).uid).toBe(472);
+    // Holding someone else's files: left alone.
+    execFileSync("chown", ["1234:1234", dir]);
+    writeFileSync(join(dir, "their-file"), "x");
+    const r = sh(folderCreateScript(spec));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`ai-gateway: ${dir} already holds files and belongs to 1234:1234, not 472:0; its owner is left as it is. Fix:`);
+    expect([statSync(dir).uid, statSync(dir).gid]).toEqual([1234, 1234]);
+    // The service's own data (the same owner) is fine, again and again.
+    execFileSync("chown", ["472:0", dir]);
+    expect(sh(folderCreateScript(spec)).status).toBe(0);
+  });
+
   describe("model pull, against a fake docker on PATH", () => {
     function fakeDocker(behaviour: { present: boolean; pullExit: number }) {
       const bin = mkdtempSync(join(tmpdir(), "aigw-bin-"));
