@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "./backend.js";
-import { findHostKey, knownHostsName } from "./knownHosts.js";
+import { knownHostsName, lookupHostKey } from "./knownHosts.js";
 import type { SshHost, StackConfig } from "./schema.js";
 import { ConfigError, PROJECT, validateStackConfig } from "./validate.js";
 
@@ -38,7 +38,13 @@ function readOrFail(path: string, key: string, what: string): string {
 function resolveSsh(ssh: SshHost): ResolvedSsh {
   let pinnedHostKey = ssh.hostKey;
   if (!pinnedHostKey && ssh.knownHostsPath) {
-    pinnedHostKey = findHostKey(readOrFail(ssh.knownHostsPath, "host.ssh.knownHostsPath", "the known_hosts file"), ssh.host, ssh.port);
+    const found = lookupHostKey(readOrFail(ssh.knownHostsPath, "host.ssh.knownHostsPath", "the known_hosts file"), ssh.host, ssh.port);
+    pinnedHostKey = found.key;
+    if (!pinnedHostKey && found.revoked.length) {
+      throw new pulumi.RunError(
+        `${PROJECT}:host.ssh.knownHostsPath: the key ${ssh.knownHostsPath} lists for ${knownHostsName(ssh.host, ssh.port)} is revoked there (@revoked). Fix: check the host's new key out of band, then replace its line with the output of \`ssh-keyscan -p ${ssh.port} ${ssh.host}\``,
+      );
+    }
     if (!pinnedHostKey) {
       throw new pulumi.RunError(
         `${PROJECT}:host.ssh.knownHostsPath: ${ssh.knownHostsPath} has no key for ${knownHostsName(ssh.host, ssh.port)}. Fix: check the host's fingerprint, then run \`ssh-keyscan -p ${ssh.port} ${ssh.host} >> ${ssh.knownHostsPath}\``,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { findHostKey } from "../../config/knownHosts.js";
+import { findHostKey, lookupHostKey } from "../../config/knownHosts.js";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
 import { evaluateOnce, runProgram, type ProgramConfig } from "../support/program.js";
@@ -84,6 +84,16 @@ describe("host keys", () => {
     expect(run.byType("command:remote:Command")[0]!.inputs.connection.hostKey).toBe(HOST_KEY);
     writeFileSync(file, "");
     await expect(runProgram(withFile(file))).rejects.toThrow(/has no key for gpu-01.lan. Fix: .*ssh-keyscan -p 22 gpu-01.lan/);
+    // A revoked key is refused, with its own reason, even though another line lists it.
+    writeFileSync(file, `gpu-01.lan ${HOST_KEY}\n@revoked * ${HOST_KEY}\n`);
+    await expect(runProgram(withFile(file))).rejects.toThrow(/ai-gateway:host.ssh.knownHostsPath: the key .* lists for gpu-01.lan is revoked there \(@revoked\). Fix:/);
+  });
+
+  it("skips a revoked key for a host that has another one", () => {
+    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyForTheSameHost0000000000000000";
+    const text = `@revoked gpu-01.lan ${HOST_KEY}\ngpu-01.lan ${HOST_KEY}\ngpu-01.lan ${other}\n`;
+    expect(lookupHostKey(text, "gpu-01.lan", 22)).toEqual({ key: other, revoked: [HOST_KEY] });
+    expect(findHostKey(`gpu-01.lan ${HOST_KEY}\n`, "gpu-01.lan", 22)).toBe(HOST_KEY);
   });
 });
 
