@@ -35,7 +35,8 @@ find "$BACKUP_ROOT" -maxdepth 1 -name '.tmp-*' -type d -mmin +60 -exec rm -rf {}
 mkdir -p "$tmp/qdrant" "$tmp/config" || fail "cannot create $tmp"
 
 api_key=$(<"$QDRANT_API_KEY_FILE")
-qdrant() { curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H "api-key: $api_key" "$@"; }
+# The key reaches curl on standard input (-H @-), never on its command line, which `ps` shows to everyone.
+qdrant() { curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H @- "$@" <<<"api-key: $api_key"; }
 
 # Collection names from {"result":{"collections":[{"name":"a"},...]}}; no jq on a bare host.
 collections=$(qdrant "$QDRANT_URL/collections") || fail "cannot list Qdrant collections at $QDRANT_URL"

@@ -32,8 +32,9 @@ for snapshot in "$backup"/qdrant/*.snapshot; do
   c=$(basename "$snapshot" .snapshot)
   sum=$(sha256sum "$snapshot" | cut -d' ' -f1)
   # priority=snapshot: the snapshot wins over whatever the collection holds now; Qdrant checks the sum.
-  curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H "api-key: $api_key" -X POST \
-    -F "snapshot=@$snapshot" "$QDRANT_URL/collections/$c/snapshots/upload?priority=snapshot&wait=true&checksum=$sum" >/dev/null
+  # The key reaches curl on standard input (-H @-), never on its command line, which `ps` shows to everyone.
+  curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H @- -X POST \
+    -F "snapshot=@$snapshot" "$QDRANT_URL/collections/$c/snapshots/upload?priority=snapshot&wait=true&checksum=$sum" >/dev/null <<<"api-key: $api_key"
   printf 'restore: qdrant collection %s restored\n' "$c" >&2
 done
 

@@ -1,6 +1,6 @@
 // The backup and restore scripts, run for real against a Qdrant stand-in (the snapshot endpoints the
 // scripts call) in temp folders: round trip, refusal of partial or corrupt backups, failed runs, retention.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -17,6 +17,8 @@ const COLLECTIONS: Record<string, Buffer> = {
   code: Buffer.from("snapshot bytes of the code collection \x00\x01\x02"),
   docs: Buffer.from("snapshot bytes of the docs collection ".repeat(50)),
 };
+const REAL_CURL = execFileSync("sh", ["-c", "command -v curl"], { encoding: "utf8" }).trim();
+const curlCommandLines = () => (existsSync(join(root, "curl-args.log")) ? readFileSync(join(root, "curl-args.log"), "utf8").trim().split("\n") : []);
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
 interface Upload {
@@ -128,6 +130,9 @@ beforeEach(async () => {
   mkdirSync(join(root, "bin"));
   writeFileSync(join(root, "bin", "docker"), '#!/bin/sh\n[ "$1" = cp ] && [ "$3" = - ] && echo "tar of $2" && exit 0\nexit 1\n');
   chmodSync(join(root, "bin", "docker"), 0o755);
+  // curl is the real one, behind a shim that records every command line it was given (what `ps` shows).
+  writeFileSync(join(root, "bin", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${join(root, "curl-args.log")}\nexec ${REAL_CURL} "$@"\n`);
+  chmodSync(join(root, "bin", "curl"), 0o755);
   writeEnv(qdrant.url);
 });
 afterEach(async () => {
@@ -168,6 +173,10 @@ describe("backup → restore", () => {
       expect(u.query.get("checksum")).toBe(sha(COLLECTIONS[u.collection]!));
       expect(u.query.get("priority")).toBe("snapshot");
     }
+    // Qdrant accepted every call, so the key reached it; yet no curl command line carried it.
+    const lines = curlCommandLines();
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    for (const line of lines) expect(line).not.toContain(KEY);
   });
 
   it("refuses a corrupt backup and changes nothing", async () => {
