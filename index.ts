@@ -77,7 +77,7 @@ const prometheus = new Prometheus("prometheus", {
   image: image.prometheus,
   memoryMb: memory.prometheus,
   litellmKey: masterKeyValue,
-  qdrantKey: qdrant.apiKey,
+  qdrantKey: qdrant.readOnlyKey,
 });
 const backups = backupLayout(config.dataRoot);
 new Exporters("exporters", {

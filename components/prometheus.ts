@@ -9,8 +9,9 @@ import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface PrometheusArgs extends ServiceArgs {
   readonly settings: PrometheusSettings;
-  /** LiteLLM's /metrics/ needs a key (the master key is the only one without a database), as does Qdrant's. */
+  /** LiteLLM's /metrics/ needs a key (the master key is the only one without a database). */
   readonly litellmKey: pulumi.Output<string>;
+  /** Qdrant's /metrics needs a key too: its read-only one (Qdrant's own auth tests list GET /metrics as read access). */
   readonly qdrantKey: pulumi.Output<string>;
 }
 

@@ -7,13 +7,18 @@ import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export class Qdrant extends ServiceComponent {
   readonly apiKey: pulumi.Output<string>;
+  /** Reads only (searches, listings, /metrics): what Prometheus scrapes with, so its file cannot write. */
+  readonly readOnlyKey: pulumi.Output<string>;
   readonly internalUrl = internalUrl("qdrant");
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:data:Qdrant", name, args.files, opts);
     const key = new random.RandomPassword("qdrant-api-key", { length: 40, special: false }, { parent: this });
     this.apiKey = pulumi.secret(key.result);
-    this.start(args, { service: "qdrant", envs: pulumi.secret(pulumi.all([pulumi.interpolate`QDRANT__SERVICE__API_KEY=${this.apiKey}`, ...qdrantPlainEnv()])) });
+    const readOnly = new random.RandomPassword("qdrant-read-only-key", { length: 40, special: false }, { parent: this });
+    this.readOnlyKey = pulumi.secret(readOnly.result);
+    const keys = [pulumi.interpolate`QDRANT__SERVICE__API_KEY=${this.apiKey}`, pulumi.interpolate`QDRANT__SERVICE__READ_ONLY_API_KEY=${this.readOnlyKey}`];
+    this.start(args, { service: "qdrant", envs: pulumi.secret(pulumi.all([...keys, ...qdrantPlainEnv()])) });
     this.registerOutputs({ apiKey: this.apiKey });
   }
 }

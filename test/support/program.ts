@@ -102,7 +102,8 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
         resources.push(entry as Registered);
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state["imageId"] = `sha256:${"0".repeat(64)}`;
-        if (args.type === "random:index/randomPassword:RandomPassword") state["result"] = "mockedpassword0123456789";
+        // One value per password, so a test can tell which one reached where.
+        if (args.type === "random:index/randomPassword:RandomPassword") state["result"] = `mocked${args.name.replace(/[^A-Za-z0-9]/g, "")}0123456789`;
         return { id: `${args.name}-id`, state };
       },
       call(args) {

@@ -23,9 +23,13 @@ describe("Qdrant under mocks", () => {
     expect(q.inputs.mounts).toEqual([{ type: "bind", source: "/data/stack/qdrant", target: "/qdrant/data" }]);
     expect(q.inputs.healthcheck.tests.join(" ")).toContain("GET /readyz");
     expect(run.outputs["qdrantUrl"]).toBe("http://127.0.0.1:6333");
-    // Prometheus gets the key as a file, as for LiteLLM.
+    // Prometheus scrapes with the read-only key, given to it as a file, as LiteLLM's: never the full key.
+    const readOnly = (q.inputs.envs as string[]).find((e) => e.startsWith("QDRANT__SERVICE__READ_ONLY_API_KEY="))!.split("=")[1]!;
+    expect(readOnly).not.toBe(key);
     const uploads = run.one(CONTAINER, "prometheus").inputs.uploads;
-    expect(uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/qdrant-api-key").content).toBe(key);
+    const scrapeKey = uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/qdrant-api-key").content;
+    expect(scrapeKey).toBe(readOnly);
+    expect(JSON.stringify(uploads)).not.toContain(key);
   });
 });
 
