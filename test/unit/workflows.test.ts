@@ -15,6 +15,8 @@ describe("preview.yml", () => {
     expect(wf.permissions["pull-requests"]).toBe("write");
     const job = wf.jobs.preview;
     expect(job.needs).toBe("stacks");
+    // The credentials are environment secrets behind required reviewers, never handed to unreviewed code.
+    expect(job.environment).toBe("preview-${{ matrix.stack }}");
     expect(job.strategy.matrix.stack).toBe("${{ fromJSON(needs.stacks.outputs.stacks) }}");
     const step = pulumiStep(job);
     expect(step.uses).toBe("pulumi/actions@v7");
