@@ -15,11 +15,11 @@ import { Loki } from "./components/loki.js";
 import { Ollama } from "./components/ollama.js";
 import { Prometheus } from "./components/prometheus.js";
 import { Qdrant } from "./components/qdrant.js";
-import { hostUrl } from "./components/urls.js";
 import { loadStackConfig } from "./config/load.js";
 import { enabledServices } from "./config/services.js";
 import { formatGap, planForHost, relevantGaps } from "./host/probe.js";
-import { publishedPort } from "./services/catalog.js";
+import { CADDY } from "./services/caddy.js";
+import { planExposure } from "./services/exposure.js";
 import { filesOf, generatedFiles } from "./services/files.js";
 import { containerName, type ServiceName } from "./services/names.js";
 
@@ -32,10 +32,12 @@ const host = ssh ? sshHostTarget(ssh) : ({ kind: "local" } as const);
 const network = new docker.Network("network", { name: `ai-gateway-${config.stack}`, driver: "bridge" }, provider ? { provider } : {});
 // What this host can give the containers, read on every preview and up; what it lacks is reported, not fatal.
 const hostPlan = planForHost(await probeHost(host));
+// Who reaches what: only the entry point publishes on bindAddress (services/exposure.ts).
+const exposure = planExposure(config);
 const ctx: StackContext = {
   stack: config.stack,
   host,
-  bindAddress: config.bindAddress,
+  exposure,
   dataRoot: config.dataRoot,
   network,
   swapLimited: hostPlan.swapLimited,
@@ -66,7 +68,15 @@ const gateway = new Gateway("gateway", {
 });
 
 // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
-new EntryPoint("entry-point", { ctx, image: image.caddy, memoryMb: memory.caddy, files: share("caddy") });
+const entryPoint = new EntryPoint("entry-point", {
+  ctx,
+  image: image.caddy,
+  memoryMb: memory.caddy,
+  files: share("caddy"),
+  tls: config.tls,
+  basicAuth: exposure.sites.some((s) => s.basicAuth),
+  ...(secrets.tlsPrivateKey ? { tlsPrivateKey: secrets.tlsPrivateKey } : {}),
+});
 
 const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant, files: share("qdrant") });
 
@@ -103,19 +113,21 @@ if (config.backup.enabled) {
       stack: config.stack,
       settings: config.backup,
       layout: backups,
-      qdrantUrl: hostUrl(config.bindAddress, publishedPort("qdrant")!),
+      // The backup runs on the host: Qdrant's loopback port, or the entry point where it holds that port.
+      qdrantUrl: exposure.urls.qdrant!,
       grafanaData: grafana.dataFolder!,
       grafanaContainer: runningName("grafana"),
       configSources: generated.map((f) => `${runningName(f.service)}:${f.containerPath}`),
       ...(localStateDir ? { stateDir: localStateDir } : {}),
     },
     qdrantApiKey: qdrant.apiKey,
+    ...(secrets.backupOffsite ? { offsiteSecrets: secrets.backupOffsite } : {}),
     dependsOn: [qdrant, grafana],
   });
 }
 
-const urlOf = (service: ServiceName) => hostUrl(config.bindAddress, publishedPort(service)!);
-export const gatewayUrl = urlOf("caddy");
+const urlOf = (service: ServiceName) => exposure.urls[service] ?? null;
+export const gatewayUrl = urlOf("litellm");
 export const gatewayContainer = gateway.containerName;
 export const ollamaUrl = urlOf("ollama");
 export const masterKey = masterKeyValue;
@@ -128,6 +140,13 @@ export const lokiUrl = urlOf("loki");
 export const logShipper = config.logShipper;
 export const qdrantUrl = urlOf("qdrant");
 export const qdrantApiKey = qdrant.apiKey;
+export const tlsMode = config.tls.mode;
+// tls.mode internal: the root of Caddy's own CA; save it and use it as `curl --cacert`.
+export const tlsRootCertificate = entryPoint.rootCertificate ?? null;
+// The services in `expose`, behind basic auth on bindAddress: user and (secret) password.
+export const exposedServices = config.expose;
+export const basicAuthUser = entryPoint.basicAuthPassword ? CADDY.basicAuthUser : null;
+export const basicAuthPassword = entryPoint.basicAuthPassword ?? null;
 export const backupsDir = config.backup.enabled ? backups.backupsDir : null;
 // What this host cannot give the stack (a metric source, a swap limit), each with its fix; empty when none.
 export const hostGaps = relevantGaps(hostPlan.gaps, config.exporters).map(formatGap);

@@ -4,7 +4,8 @@
 // bindAddress only, labels, and the stack's private network.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { FACTS, publishedPort } from "../services/catalog.js";
+import { FACTS } from "../services/catalog.js";
+import type { Exposure } from "../services/exposure.js";
 import { LABEL_KEYS, containerName, type ServiceName } from "../services/names.js";
 import { hostFolder, type HostTarget } from "./host.js";
 
@@ -12,7 +13,8 @@ import { hostFolder, type HostTarget } from "./host.js";
 export interface StackContext {
   readonly stack: string;
   readonly host: HostTarget;
-  readonly bindAddress: string;
+  /** Which host ports each container publishes, on which address (services/exposure.ts). */
+  readonly exposure: Exposure;
   readonly dataRoot: string;
   readonly network: docker.Network;
   /** Whether Docker can limit swap on the host (renderers/hostProbe.ts). */
@@ -101,7 +103,6 @@ export function hardenedContainer(
     ...(spec.mounts ?? []),
     ...(dataFolder && facts.dataPath ? [{ type: "bind", source: dataFolder, target: facts.dataPath }] : []),
   ];
-  const published = publishedPort(spec.service);
   const dependsOn = [...(opts.dependsOn ?? []), ...(folder ? [folder.resource] : [])];
   const image = new docker.RemoteImage(
     `${spec.service}-image`,
@@ -125,8 +126,9 @@ export function hardenedContainer(
       memory: spec.memoryMb,
       memorySwap: ctx.swapLimited ? spec.memoryMb : -1,
       securityOpts: securityOpts(spec),
-      // Published ports bind to bindAddress only; the rest are reached on the stack network.
-      ports: published === undefined ? [] : [{ internal: published, external: published, ip: ctx.bindAddress, protocol: "tcp" }],
+      // Only the entry point binds to bindAddress; every other published port to 127.0.0.1. The rest
+      // is reached on the stack network.
+      ports: ctx.exposure.bindings[spec.service].map((b) => ({ internal: b.port, external: b.port, ip: b.ip, protocol: "tcp" })),
       labels: [
         { label: LABEL_KEYS.stack, value: ctx.stack },
         { label: LABEL_KEYS.service, value: spec.service },

@@ -10,6 +10,16 @@ import { ConfigError, PROJECT, validateStackConfig } from "./validate.js";
 export interface StackSecrets {
   /** Present only when cloudEnabled. Always a Pulumi secret. */
   readonly openaiApiKey?: pulumi.Output<string>;
+  /** Present only when backup.offsite is set: the restic repository's password and restic's credentials. */
+  readonly backupOffsite?: OffsiteSecretOutputs;
+  /** Present only with tls.mode files: the entry point certificate's key. */
+  readonly tlsPrivateKey?: pulumi.Output<string>;
+}
+
+export interface OffsiteSecretOutputs {
+  readonly password: pulumi.Output<string>;
+  /** Environment variables for restic (S3 keys, REST user...); empty when backupOffsiteEnv is unset. */
+  readonly env: pulumi.Output<Readonly<Record<string, string>>>;
 }
 
 /** The SSH host with what had to be read from disk: the pinned host key and the private key (secret). */
@@ -84,11 +94,19 @@ export function loadStackConfig(): LoadedConfig {
   }
   const cfg = new pulumi.Config(PROJECT);
   const openaiApiKey = config.cloudEnabled ? cfg.requireSecret("openaiApiKey") : undefined;
+  const tlsPrivateKey = config.tls.mode === "files" ? cfg.requireSecret("tlsPrivateKey") : undefined;
+  const backupOffsite: OffsiteSecretOutputs | undefined = config.backup.offsite
+    ? {
+        password: cfg.requireSecret("backupOffsitePassword"),
+        // Either form parses: a secret JSON string, or a mapping set key by key with --secret --path.
+        env: cfg.getSecretObject<Record<string, string>>("backupOffsiteEnv") ?? pulumi.secret<Record<string, string>>({}),
+      }
+    : undefined;
   // A state folder on the machine that runs Pulumi is only on the host when that machine is the host.
   const stateDir = config.host.kind === "local" ? localStateDir(process.env, process.cwd()) : undefined;
   return {
     config,
-    secrets: openaiApiKey ? { openaiApiKey } : {},
+    secrets: { ...(openaiApiKey ? { openaiApiKey } : {}), ...(backupOffsite ? { backupOffsite } : {}), ...(tlsPrivateKey ? { tlsPrivateKey } : {}) },
     ...(stateDir ? { localStateDir: stateDir } : {}),
     ...(config.host.kind === "ssh" ? { ssh: resolveSsh(config.host.ssh) } : {}),
   };

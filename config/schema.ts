@@ -70,6 +70,20 @@ export interface BackupSettings {
   readonly schedule: string;
   /** How many complete backups to keep. */
   readonly retention: number;
+  /** Encrypted copies in a restic repository off this host; the password and credentials are secrets. */
+  readonly offsite?: OffsiteSettings;
+}
+
+export interface OffsiteSettings {
+  /** A restic repository: an absolute path (a mounted NAS), `sftp:user@host:/path`, `s3:...` or `rest:http(s)://...`. */
+  readonly repository: string;
+  /** Passed to `restic forget --keep-daily/--keep-weekly` after each copy, then `--prune`. */
+  readonly keepDaily: number;
+  readonly keepWeekly: number;
+  /** Five-field cron expression for `restic check`. */
+  readonly checkSchedule: string;
+  /** When the last off-host copy counts as stale; without it, the same age as the local backup's alert. */
+  readonly maxAgeHours?: number;
 }
 
 export interface SshHost {
@@ -98,6 +112,12 @@ export interface StackConfig {
   /** True when openaiApiKey is set (as a secret). Without it the stack is local-only. */
   readonly cloudEnabled: boolean;
   readonly bindAddress: string;
+  /** bindAddress may be 0.0.0.0 or :: only with this set: every interface, public ones included. */
+  readonly allowAllInterfaces: boolean;
+  /** The entry point's TLS. */
+  readonly tls: TlsSettings;
+  /** Services without authentication of their own that are also reachable on bindAddress, behind the entry point with basic auth. */
+  readonly expose: readonly ExposableService[];
   readonly dataRoot: string;
   readonly ollama: OllamaSettings;
   /** Cloud model ids (`openai/<model>`), empty on a local-only stack. */
@@ -119,8 +139,27 @@ export interface StackConfig {
  * Two mid-size models (a 14B coder at Q4 is about 9 GB, an 8B at Q4 about 5 GB) stay resident together,
  * with room left for a q8_0 KV cache of 2 parallel slots at 8k context each.
  */
+/**
+ * The entry point's certificate: signed by Caddy's own CA (`internal`), issued by an ACME CA for a
+ * public name (`acme`), or given (`files`: the certificate here, the key in the secret tlsPrivateKey).
+ * `off` is plain HTTP, allowed only on a loopback bindAddress. `names` are the extra DNS names or IP
+ * addresses clients use to reach the host, which the certificate must cover.
+ */
+export type TlsSettings =
+  | { readonly mode: "off" }
+  | { readonly mode: "internal"; readonly names: readonly string[] }
+  | { readonly mode: "acme"; readonly domain: string; readonly email: string }
+  | { readonly mode: "files"; readonly names: readonly string[]; readonly certificate: string };
+
+/** Services that have no authentication of their own: exposed only behind the entry point, with basic auth. */
+export const EXPOSABLE_SERVICES = ["ollama", "loki", "prometheus"] as const;
+export type ExposableService = (typeof EXPOSABLE_SERVICES)[number];
+
 export const DEFAULTS = Object.freeze({
   bindAddress: "127.0.0.1",
+  // Caddy's own CA signs the entry point's certificate: HTTPS with nothing to set up.
+  tls: Object.freeze({ mode: "internal" as const }),
+  expose: Object.freeze([] as ExposableService[]),
   dataRoot: "/data/stack",
   cloudModels: Object.freeze(["openai/gpt-4o"]),
   ollama: Object.freeze({
@@ -171,4 +210,6 @@ export const DEFAULTS = Object.freeze({
   } satisfies Record<ServiceName, number>),
   // 03:15 UTC daily, a week of copies.
   backup: Object.freeze({ enabled: true, schedule: "15 3 * * *", retention: 7 } satisfies BackupSettings),
+  // A week of daily copies and a month of weekly ones off-host; the repository is checked on Sundays at 04:45.
+  offsite: Object.freeze({ keepDaily: 7, keepWeekly: 4, checkSchedule: "45 4 * * 0" }),
 });

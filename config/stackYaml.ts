@@ -16,7 +16,8 @@ export function parseStackYaml(text: string, stack: string): RawConfig {
   for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value) {
+    // A mapping set key by key with `--secret --path` holds `secure:` leaves; the engine calls the whole key secret.
+    if (hasSecureValue(value)) {
       values[key] = SECRET_PLACEHOLDER;
       secretKeys.add(key);
     } else {
@@ -24,6 +25,12 @@ export function parseStackYaml(text: string, stack: string): RawConfig {
     }
   }
   return { stack, values, secretKeys };
+}
+
+function hasSecureValue(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (!Array.isArray(v) && "secure" in v) return true;
+  return Object.values(v).some(hasSecureValue);
 }
 
 export function readStackConfig(projectDir: string, stack: string): RawConfig {

@@ -5,6 +5,7 @@
 import type { StackConfig } from "./schema.js";
 import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
+import { validateNetwork } from "./validateNetwork.js";
 import { validateCloudModels, validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateImages, validateMemoryLimits } from "./validateServices.js";
@@ -19,6 +20,10 @@ export const CONFIG_KEYS = [
   "routingStrategy",
   "openaiApiKey",
   "bindAddress",
+  "allowAllInterfaces",
+  "tls",
+  "tlsPrivateKey",
+  "expose",
   "dataRoot",
   "ollama",
   "cloudModels",
@@ -29,6 +34,8 @@ export const CONFIG_KEYS = [
   "exporters",
   "alerts",
   "backup",
+  "backupOffsitePassword",
+  "backupOffsiteEnv",
   "images",
   "memoryLimitsMb",
 ] as const;
@@ -56,6 +63,12 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   const routingStrategy = validateRoutingStrategy(c, v["routingStrategy"]);
   const cloudEnabled = validateOpenaiApiKey(c, v["openaiApiKey"], raw.secretKeys.has("openaiApiKey"));
   const bindAddress = validateBindAddress(c, v["bindAddress"]);
+  const network = validateNetwork(
+    c,
+    bindAddress,
+    { allowAllInterfaces: v["allowAllInterfaces"], tls: parseStructured(c, "tls", v["tls"]), expose: parseStructured(c, "expose", v["expose"]) },
+    { present: v["tlsPrivateKey"] !== undefined, secret: raw.secretKeys.has("tlsPrivateKey") },
+  );
   const dataRoot = validateDataRoot(c, v["dataRoot"]);
   const ollama = validateOllama(c, parseStructured(c, "ollama", v["ollama"]));
   const cloudModels = validateCloudModels(c, parseStructured(c, "cloudModels", v["cloudModels"]));
@@ -65,7 +78,11 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
   const exporters = validateExporters(c, parseStructured(c, "exporters", v["exporters"]), ollama.gpus);
   const alerts = validateAlerts(c, parseStructured(c, "alerts", v["alerts"]));
-  const backup = validateBackup(c, parseStructured(c, "backup", v["backup"]), exporters);
+  const backup = validateBackup(c, parseStructured(c, "backup", v["backup"]), exporters, {
+    dataRoot,
+    password: { value: v["backupOffsitePassword"], secret: raw.secretKeys.has("backupOffsitePassword") },
+    env: { value: v["backupOffsiteEnv"], secret: raw.secretKeys.has("backupOffsiteEnv") },
+  });
   const images = validateImages(c, parseStructured(c, "images", v["images"]));
   const memoryLimitsMb = validateMemoryLimits(c, parseStructured(c, "memoryLimitsMb", v["memoryLimitsMb"]));
 
@@ -79,6 +96,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     routingStrategy,
     cloudEnabled,
     bindAddress,
+    ...network,
     dataRoot,
     ollama,
     cloudModels: cloudEnabled ? cloudModels : [],

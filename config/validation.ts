@@ -64,7 +64,8 @@ export function bool(c: Collector, key: string, v: unknown, fallback: boolean): 
   return fallback;
 }
 
-export function stringList(c: Collector, key: string, v: unknown, pattern: RegExp, what: string, example: string): string[] | undefined {
+/** A list of strings each passing `pattern` (a RegExp or anything with the same `test`). */
+export function stringList(c: Collector, key: string, v: unknown, pattern: { test(s: string): boolean }, what: string, example: string): string[] | undefined {
   if (!Array.isArray(v)) {
     c.add(key, `expected a list of ${what}, got ${quote(v)}`, `set it as a YAML list, e.g. [${quote(example)}]`);
     return undefined;

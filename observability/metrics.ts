@@ -15,6 +15,7 @@ const CADVISOR = "google/cadvisor docs/storage/prometheus.md";
 const LOKI = "grafana/loki distributor and server instrumentation";
 const PROMETHEUS = "Prometheus: synthetic series added to every scrape";
 const BACKUP = "scripts/backup.sh, through node-exporter's textfile collector";
+const OFFSITE = "scripts/offsite.sh, through node-exporter's textfile collector";
 
 export const METRICS: readonly MetricFact[] = Object.freeze([
   // LiteLLM: counters carry the _total suffix, histograms _bucket/_sum/_count.
@@ -51,6 +52,11 @@ export const METRICS: readonly MetricFact[] = Object.freeze([
   { name: "ai_gateway_backup_last_success_timestamp_seconds", type: "gauge", source: BACKUP },
   { name: "ai_gateway_backup_last_size_bytes", type: "gauge", source: BACKUP },
   { name: "ai_gateway_backup_last_duration_seconds", type: "gauge", source: BACKUP },
+  // Off-host copies and restic check (written only on success).
+  { name: "ai_gateway_offsite_last_success_timestamp_seconds", type: "gauge", source: OFFSITE },
+  { name: "ai_gateway_offsite_last_size_bytes", type: "gauge", source: OFFSITE },
+  { name: "ai_gateway_offsite_last_duration_seconds", type: "gauge", source: OFFSITE },
+  { name: "ai_gateway_offsite_check_last_success_timestamp_seconds", type: "gauge", source: OFFSITE },
   // Prometheus itself.
   { name: "up", type: "gauge", source: PROMETHEUS },
 ] satisfies MetricFact[]);

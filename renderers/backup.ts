@@ -1,5 +1,6 @@
 // The host side of backups: the env file backup.sh and restore.sh read, and the /etc/cron.d entry.
 import type { BackupSettings } from "../config/schema.js";
+import { offsiteCheckCronLine, offsiteEnvVars } from "./offsite.js";
 
 export interface BackupLayout {
   /** Tooling: scripts, env file, Qdrant key file, textfile metrics, log. */
@@ -40,6 +41,8 @@ export function renderBackupEnv(i: BackupRenderInput): string {
     ["GRAFANA_CONTAINER", i.grafanaContainer],
     ["CONFIG_SOURCES", i.configSources.join(" ")],
     ...(i.stateDir ? ([["STATE_DIR", i.stateDir]] as [string, string][]) : []),
+    // backup.offsite: the repository, keep counts and the paths of the two root-only secret files.
+    ...(i.settings.offsite ? offsiteEnvVars(i.stack, i.settings.offsite, i.layout.toolDir) : []),
   ];
   return `# ai-gateway backup settings for stack ${i.stack}, written by \`pulumi up\`.\n${vars.map(([k, v]) => `${k}=${q(v)}`).join("\n")}\n`;
 }
@@ -51,6 +54,7 @@ export function renderCronFile(i: BackupRenderInput): string {
     "SHELL=/bin/bash",
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     `${i.settings.schedule} root ${t}/bin/backup.sh ${t}/backup.env >>${t}/backup.log 2>&1`,
+    ...(i.settings.offsite ? [offsiteCheckCronLine(i.settings.offsite, t)] : []),
     "",
   ].join("\n");
 }

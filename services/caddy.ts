@@ -22,4 +22,21 @@ export const CADDY = Object.freeze({
   retrySeconds: 30,
   // A chat request with a long context is well under a megabyte; images sent inline can be a few.
   retryBufferMb: 8,
+  // Larger request bodies are refused at the edge with 413, before they reach any service.
+  maxBodyMb: 32,
+  tlsDir: "/etc/caddy/tls",
+  basicAuthUser: "ai-gateway",
+  // base64 of the bcrypt hash of the generated basic-auth password, in the container's secret env.
+  basicAuthHashEnv: "AIGW_BASIC_AUTH_HASH",
+  // Where Caddy keeps its local CA's root (XDG_DATA_HOME=/data), inside the container.
+  rootCertPath: "/data/caddy/pki/authorities/local/root.crt",
 } as const satisfies ServiceFacts & Record<string, unknown>);
+
+/**
+ * The names the entry point's certificate covers (internal and files modes): the bind address unless
+ * it is a wildcard, the names clients use (tls.names), and loopback for the tools on the host.
+ */
+export function certificateNames(bindAddress: string, names: readonly string[]): string[] {
+  const wildcard = bindAddress === "0.0.0.0" || bindAddress === "::";
+  return [...new Set([...(wildcard ? [] : [bindAddress]), ...names, "localhost", "127.0.0.1"])];
+}

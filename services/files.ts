@@ -5,15 +5,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { StackConfig } from "../config/schema.js";
 import { enabledServices } from "../config/services.js";
-import { renderCaddyfile } from "../renderers/caddy.js";
+import { renderCaddyfile, type CaddyTls } from "../renderers/caddy.js";
 import { renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../renderers/grafana.js";
 import { renderLiteLlmConfig } from "../renderers/litellm.js";
 import { renderLogShipperConfig } from "../renderers/logShipper.js";
 import { renderLokiConfig } from "../renderers/loki.js";
 import { alertRuleFiles } from "../observability/alerts.js";
 import { renderPrometheusConfig, renderRuleFile } from "../renderers/prometheus.js";
-import { CADDY } from "./caddy.js";
-import { internalUrl } from "./catalog.js";
+import { CADDY, certificateNames } from "./caddy.js";
+import { FACTS, internalUrl } from "./catalog.js";
+import { planExposure } from "./exposure.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
 import { DOCKER_SOCKET, SHIPPERS } from "./logShippers.js";
@@ -45,20 +46,40 @@ function litellmFiles(config: StackConfig): GeneratedFile[] {
   return [{ service: "litellm", path: "litellm/config.yaml", containerPath: LITELLM.configPath, content }];
 }
 
-function caddyFiles(): GeneratedFile[] {
+/** The entry point's TLS as the Caddyfile needs it: certificate names, or the files' paths in the container. */
+export function caddyTls(config: StackConfig): CaddyTls {
+  const t = config.tls;
+  switch (t.mode) {
+    case "off":
+    case "acme":
+      return t;
+    case "internal":
+      return { mode: "internal", names: certificateNames(config.bindAddress, t.names) };
+    case "files":
+      return { mode: "files", names: certificateNames(config.bindAddress, t.names), certFile: `${CADDY.tlsDir}/cert.pem`, keyFile: `${CADDY.tlsDir}/key.pem` };
+  }
+}
+
+function caddyFiles(config: StackConfig): GeneratedFile[] {
   const content = renderCaddyfile({
-    listenPort: CADDY.port,
-    gatewayUpstream: `litellm:${LITELLM.port}`,
+    sites: planExposure(config).sites.map((s) => ({ port: s.port, upstream: `${s.service}:${FACTS[s.service].port}`, basicAuth: s.basicAuth, retry: s.service === "litellm" })),
+    tls: caddyTls(config),
     adminAddress: CADDY.adminAddress,
     retrySeconds: CADDY.retrySeconds,
     retryBufferMb: CADDY.retryBufferMb,
+    maxBodyMb: CADDY.maxBodyMb,
+    basicAuthUser: CADDY.basicAuthUser,
+    basicAuthHashEnv: CADDY.basicAuthHashEnv,
   });
-  return [{ service: "caddy", path: "caddy/Caddyfile", containerPath: CADDY.caddyfilePath, content }];
+  const files: GeneratedFile[] = [{ service: "caddy", path: "caddy/Caddyfile", containerPath: CADDY.caddyfilePath, content }];
+  // A given certificate is public; its key is a secret file the component adds beside this list.
+  if (config.tls.mode === "files") files.push({ service: "caddy", path: "caddy/tls/cert.pem", containerPath: `${CADDY.tlsDir}/cert.pem`, content: config.tls.certificate });
+  return files;
 }
 
 function prometheusFiles(config: StackConfig): GeneratedFile[] {
   const on = new Set(enabledServices(config));
-  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter"), backup: config.backup.enabled });
+  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter"), backup: config.backup.enabled, backupSchedule: config.backup.schedule, ...(config.backup.offsite ? { offsite: config.backup.offsite } : {}) });
   return [
     {
       service: "prometheus",
@@ -109,7 +130,7 @@ function grafanaFiles(): GeneratedFile[] {
 
 /** The stack's generated files, in a fixed order: the one list every consumer reads. */
 export function generatedFiles(config: StackConfig): GeneratedFile[] {
-  return [...litellmFiles(config), ...caddyFiles(), ...prometheusFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+  return [...litellmFiles(config), ...caddyFiles(config), ...prometheusFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
 }
 
 /** One service's share of the list. */

@@ -28,10 +28,12 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 /** The Markdown table of every alert, rendered with the default thresholds and every part on. */
 export function alertTable(): string {
-  const files = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true });
+  const files = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite });
   const rows = files.flatMap((f) =>
     f.rules.map((r) => {
-      const file = `\`${f.name}.yml\`` + (ONLY_WHEN[f.name] ? `, ${ONLY_WHEN[f.name]}` : "");
+      // The off-host alerts sit in backup.yml but need backup.offsite as well.
+      const when = r.alert.startsWith("Offsite") ? "only with `backup.offsite`" : ONLY_WHEN[f.name];
+      const file = `\`${f.name}.yml\`` + (when ? `, ${when}` : "");
       return `| \`${r.alert}\` | ${r.severity} | ${cell(r.summary)} | ${duration(r.for)} | ${file} |`;
     }),
   );

@@ -13,7 +13,9 @@ import type { StackConfig } from "../config/schema.js";
 import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
 import { sshArgv } from "../host/ssh.js";
-import { PUBLISHED_PORTS } from "../services/catalog.js";
+import { enabledServices } from "../config/services.js";
+import { planExposure } from "../services/exposure.js";
+import type { ServiceName } from "../services/names.js";
 import { LABEL_KEYS } from "../services/names.js";
 import { runTool, ToolError } from "./cli.js";
 
@@ -91,12 +93,17 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
   } else {
     const mine = ownPorts(run(["docker", "ps", "--filter", `label=${LABEL_KEYS.stack}=${config.stack}`, "--format", "{{.Ports}}"]).stdout);
     const wildcard = new Set(["0.0.0.0", "*", "::", ""]);
-    const busy = listening(ss.stdout).filter(
-      ([addr, port]) => PUBLISHED_PORTS.includes(port) && !mine.has(port) && (addr === config.bindAddress || wildcard.has(addr) || wildcard.has(config.bindAddress)),
-    );
+    // Exactly the addresses the stack will bind: the entry point's on bindAddress, the rest on loopback.
+    const on = new Set(enabledServices(config));
+    const wanted = Object.entries(planExposure(config).bindings)
+      .filter(([service]) => on.has(service as ServiceName))
+      .flatMap(([, bindings]) => bindings);
+    const clash = (addr: string, port: number) => wanted.some((w) => w.port === port && (addr === w.ip || wildcard.has(addr) || wildcard.has(w.ip)));
+    const busy = listening(ss.stdout).filter(([addr, port]) => !mine.has(port) && clash(addr, port));
+    const describe = [...new Set(wanted.map((w) => w.ip))].map((ip) => `${wanted.filter((w) => w.ip === ip).map((w) => w.port).join(", ")} on ${ip}`).join("; ");
     checks.push(
       busy.length === 0
-        ? { name: "Ports", ok: true, detail: `${PUBLISHED_PORTS.join(", ")} are free on ${config.bindAddress}` }
+        ? { name: "Ports", ok: true, detail: `${describe} are free` }
         : {
             name: "Ports",
             ok: false,

@@ -8,7 +8,7 @@ import YAML from "yaml";
 import { findHostKey, lookupHostKey } from "../../config/knownHosts.js";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
-import { evaluateOnce, runProgram, type ProgramConfig } from "../support/program.js";
+import { evaluateOnce, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const prod = readStackConfig(".", "prod");
 const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };
@@ -34,7 +34,7 @@ describe("the prod stack under mocks", () => {
     expect(run.byType("command:local:Command")).toHaveLength(0);
     const remote = run.byType("command:remote:Command");
     expect(remote.map((c) => c.name).sort()).toEqual(
-      ["backup-install", "caddy-data", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
+      ["backup-install", "caddy-data", "entry-point-root-certificate", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
     );
     for (const c of remote) {
       expect(c.inputs.connection, c.name).toMatchObject({ host: "gpu-01.lan", user: "deploy", port: 22, hostKey: HOST_KEY });
@@ -51,6 +51,33 @@ describe("the prod stack under mocks", () => {
     expect(containers.map((c) => c.name)).toContain("dcgm-exporter");
     const rules = containers.find((c) => c.name === "prometheus")!.inputs.uploads.find((u: { file: string }) => u.file.endsWith("rules/gateway.yml")).content;
     expect(rules).toContain("> 0.02");
+  });
+
+  it("publishes on the LAN address only through the entry point: every port, with its service and address", async () => {
+    const run = prodRun();
+    const bound = run.byType("docker:index/container:Container").flatMap((c) =>
+      (c.inputs.ports ?? []).map((p: { ip: string; external: number; internal: number }) => `${serviceOf(c)} ${p.ip}:${p.external}->${p.internal}`),
+    );
+    // Any port not in this list fails the test: a new published port must be a decision.
+    expect(bound.sort()).toEqual(
+      [
+        "caddy 10.20.0.11:4000->4000",
+        "caddy 10.20.0.11:3000->3000",
+        "caddy 10.20.0.11:6333->6333",
+        "grafana 127.0.0.1:3000->3000",
+        "loki 127.0.0.1:3100->3100",
+        "ollama 127.0.0.1:11434->11434",
+        "prometheus 127.0.0.1:9090->9090",
+        "qdrant 127.0.0.1:6333->6333",
+      ].sort(),
+    );
+    expect(bound.filter((b) => !b.includes(" 127.0.0.1:")).every((b) => b.startsWith("caddy "))).toBe(true);
+    expect(run.outputs["gatewayUrl"]).toBe("https://10.20.0.11:4000");
+    expect(run.outputs["tlsMode"]).toBe("internal");
+    // The root of Caddy's CA comes back from the host, read after Caddy is healthy.
+    const read = run.one("command:remote:Command", "entry-point-root-certificate");
+    expect(read.inputs.create).toContain("'/srv/ai-gateway/caddy/caddy/pki/authorities/local/root.crt'");
+    expect(read.options.dependencies.some((d) => d.includes("docker:index/container:Container::caddy"))).toBe(true);
   });
 });
 

@@ -89,11 +89,15 @@ describe("the dev stack under mocks", () => {
     }
   });
 
-  it("binds ports to a configured bindAddress", async () => {
-    const run = await runProgram({ ...withCloud, values: { ...withCloud.values, bindAddress: "10.1.2.3" } });
-    const ports = run.byType(CONTAINER).flatMap((c) => c.inputs.ports ?? []);
-    expect(ports.map((p: { ip: string }) => p.ip)).toEqual(ports.map(() => "10.1.2.3"));
-    expect(await promiseOf(pulumi.output(run.outputs["gatewayUrl"] as string))).toBe("http://10.1.2.3:4000");
+  it("on a LAN address publishes only the entry point there, over TLS; every other port stays on loopback", async () => {
+    const run = await runProgram({ ...withCloud, values: { ...withCloud.values, bindAddress: "10.1.2.3", tls: JSON.stringify({ mode: "internal" }) } });
+    const bound = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { ip: string; external: number }) => `${serviceOf(c)} ${p.ip}:${p.external}`));
+    expect(bound.sort()).toEqual(
+      ["caddy 10.1.2.3:4000", "caddy 10.1.2.3:3000", "caddy 10.1.2.3:6333", "grafana 127.0.0.1:3000", "loki 127.0.0.1:3100", "ollama 127.0.0.1:11434", "prometheus 127.0.0.1:9090", "qdrant 127.0.0.1:6333"].sort(),
+    );
+    expect(run.outputs["gatewayUrl"]).toBe("https://10.1.2.3:4000");
+    expect(run.outputs["grafanaUrl"]).toBe("https://10.1.2.3:3000");
+    expect(run.outputs["ollamaUrl"]).toBe("http://127.0.0.1:11434");
   });
 
   it("no two services publish the same host port", async () => {

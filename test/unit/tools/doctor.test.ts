@@ -60,6 +60,8 @@ describe("doctor", () => {
     expect(formatChecks(checks)).toMatch(/^PASS  Docker root\s+Docker keeps its data in \/var\/lib\/docker: cAdvisor mounts it$/m);
     expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
     expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
+    // The addresses the stack will bind: the entry point on the LAN address, the rest on loopback.
+    expect(checks.find((c) => c.name === "Ports")!.detail).toBe("11434, 9090, 3100, 3000, 6333 on 127.0.0.1; 4000, 3000, 6333 on 10.20.0.11 are free");
   });
 
   it("fails each broken check with its fix", () => {
@@ -76,8 +78,9 @@ describe("doctor", () => {
     expect(checks.every((c) => !c.ok)).toBe(true);
     const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(byName["NVIDIA runtime"]!.fix).toContain("nvidia-ctk runtime configure --runtime=docker");
-    // 127.0.0.1:9090 does not collide with bindAddress 10.20.0.11; the wildcard and the same address do.
-    expect(byName["Ports"]!.detail).toBe("in use: 0.0.0.0:3000, 10.20.0.11:4000");
+    // Each collides with an address the stack binds: the entry point on 10.20.0.11 (4000) and on
+    // every address (3000 against the wildcard), Prometheus on loopback (9090).
+    expect(byName["Ports"]!.detail).toBe("in use: 0.0.0.0:3000, 10.20.0.11:4000, 127.0.0.1:9090");
     expect(byName["Disk"]!.detail).toBe("20 GB free under /srv/ai-gateway, about 54 GB needed for the models and data");
     expect(byName["cron"]!.fix).toContain("apt-get install -y cron");
     expect(byName["Clock"]!.fix).toContain("timedatectl set-ntp true");

@@ -1,15 +1,18 @@
 // The backup and restore scripts, run for real against a Qdrant stand-in (the snapshot endpoints the
 // scripts call) in temp folders: round trip, refusal of partial or corrupt backups, failed runs, retention.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SCRIPTS_DIR, backupInstallScript, backupRemoveScript } from "../../components/backups.js";
 import { renderBackupEnv } from "../../renderers/backup.js";
+import { alertRuleFiles, BACKUP_MAX_AGE_HOURS } from "../../observability/alerts.js";
+import { backupMaxAgeMinutes, humanDuration, promDuration, scheduleIntervalMinutes } from "../../observability/backupAge.js";
+import { DEFAULTS } from "../../config/schema.js";
+import { writeDockerAndCurlShims } from "../support/backupShims.js";
+import { startQdrantStandIn } from "../support/qdrantStandIn.js";
 import { requiresTool } from "../support/requires.js";
 
 const KEY = "qdrant-test-key-123";
@@ -17,62 +20,11 @@ const COLLECTIONS: Record<string, Buffer> = {
   code: Buffer.from("snapshot bytes of the code collection \x00\x01\x02"),
   docs: Buffer.from("snapshot bytes of the docs collection ".repeat(50)),
 };
-const REAL_CURL = execFileSync("sh", ["-c", "command -v curl"], { encoding: "utf8" }).trim();
 const curlCommandLines = () => (existsSync(join(root, "curl-args.log")) ? readFileSync(join(root, "curl-args.log"), "utf8").trim().split("\n") : []);
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
-interface Upload {
-  readonly collection: string;
-  readonly bytes: Buffer;
-  readonly query: URLSearchParams;
-}
-
-/** Qdrant's collection-snapshot endpoints, with the API key checked as Qdrant does. */
-async function startQdrant() {
-  const uploads: Upload[] = [];
-  const deleted: string[] = [];
-  let n = 0;
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = new URL(req.url ?? "/", "http://x");
-    const json = (status: number, o: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(o));
-    if (req.headers["api-key"] !== KEY) return json(401, { status: { error: "Must provide an API key" } });
-    const parts = url.pathname.split("/").filter(Boolean);
-    if (req.method === "GET" && url.pathname === "/collections") {
-      return json(200, { result: { collections: Object.keys(COLLECTIONS).map((name) => ({ name })) }, status: "ok" });
-    }
-    const c = parts[1]!;
-    if (req.method === "POST" && parts[2] === "snapshots" && parts.length === 3) {
-      return json(200, { result: { name: `${c}-${++n}.snapshot`, creation_time: "2026-01-01T00:00:00", size: COLLECTIONS[c]!.length }, status: "ok" });
-    }
-    if (req.method === "GET" && parts[2] === "snapshots" && parts[3]) return res.writeHead(200).end(COLLECTIONS[c]);
-    if (req.method === "DELETE" && parts[2] === "snapshots") {
-      deleted.push(parts[3]!);
-      return json(200, { result: true, status: "ok" });
-    }
-    if (req.method === "POST" && parts[3] === "upload") {
-      // The file part of a multipart/form-data body.
-      const boundary = `--${/boundary=([^;]+)/.exec(req.headers["content-type"] ?? "")![1]}`;
-      const start = body.indexOf("\r\n\r\n") + 4;
-      const end = body.indexOf(`\r\n${boundary}`, start);
-      uploads.push({ collection: c, bytes: body.subarray(start, end), query: url.searchParams });
-      return json(200, { result: true, status: "ok" });
-    }
-    json(404, { status: { error: "not found" } });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    uploads,
-    deleted,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 let root: string;
-let qdrant: Awaited<ReturnType<typeof startQdrant>>;
+let qdrant: Awaited<ReturnType<typeof startQdrantStandIn>>;
 let envFile: string;
 const paths = () => ({
   backups: join(root, "backups"),
@@ -107,7 +59,8 @@ function run(script: "backup.sh" | "restore.sh", args: string[], extraEnv: Recor
 }
 const backup = (ts: string) => run("backup.sh", [envFile], { BACKUP_TIMESTAMP: ts });
 const restore = (dir: string) => run("restore.sh", [envFile, dir]);
-const listBackups = () => (existsSync(paths().backups) ? readdirSync(paths().backups).sort() : []);
+// Hidden entries (.lock, a test's blocking .tmp- file) are not backups.
+const listBackups = () => (existsSync(paths().backups) ? readdirSync(paths().backups).filter((n) => !n.startsWith(".")).sort() : []);
 const grafanaFiles = () =>
   Object.fromEntries(
     readdirSync(paths().grafana, { recursive: true, encoding: "utf8" })
@@ -117,7 +70,7 @@ const grafanaFiles = () =>
 
 beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), "aigw-backup-"));
-  qdrant = await startQdrant();
+  qdrant = await startQdrantStandIn(KEY, COLLECTIONS);
   envFile = join(root, "backup.env");
   mkdirSync(join(root, "backup"), { recursive: true });
   writeFileSync(join(root, "backup", "qdrant-api-key"), KEY);
@@ -126,13 +79,8 @@ beforeEach(async () => {
   writeFileSync(join(paths().grafana, "plugins", "p.txt"), "plugin");
   mkdirSync(paths().state, { recursive: true });
   writeFileSync(join(paths().state, "dev.json"), "{}");
-  // `docker cp <container>:<path> -` writes a tar stream; the stand-in writes a recognisable one.
-  mkdirSync(join(root, "bin"));
-  writeFileSync(join(root, "bin", "docker"), '#!/bin/sh\n[ "$1" = cp ] && [ "$3" = - ] && echo "tar of $2" && exit 0\nexit 1\n');
-  chmodSync(join(root, "bin", "docker"), 0o755);
-  // curl is the real one, behind a shim that records every command line it was given (what `ps` shows).
-  writeFileSync(join(root, "bin", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${join(root, "curl-args.log")}\nexec ${REAL_CURL} "$@"\n`);
-  chmodSync(join(root, "bin", "curl"), 0o755);
+  // docker writes a stand-in tar stream; curl is the real one, recording its command lines.
+  writeDockerAndCurlShims(join(root, "bin"), join(root, "curl-args.log"));
   writeEnv(qdrant.url);
 });
 afterEach(async () => {
@@ -255,6 +203,82 @@ describe("retention", () => {
   });
 });
 
+describe("retention and foreign folders", () => {
+  it("counts and deletes only folders named like the script's timestamps, and never the new one", async () => {
+    writeEnv(qdrant.url, 2);
+    const b = paths().backups;
+    // Kept by hand, sorting after every timestamp: once it made retention delete each fresh backup.
+    for (const foreign of ["pre-upgrade-manual", "20260101T031500Z-copy", "99999999"]) {
+      mkdirSync(join(b, foreign), { recursive: true });
+      writeFileSync(join(b, foreign, "MANIFEST.sha256"), "");
+    }
+    writeFileSync(join(b, "notes.txt"), "mine");
+    // A timestamp folder from a clock that once ran ahead: retention keeps the new backup anyway.
+    mkdirSync(join(b, "20991231T000000Z"));
+    writeFileSync(join(b, "20991231T000000Z", "MANIFEST.sha256"), "");
+    for (const ts of ["20260101T031500Z", "20260102T031500Z", "20260103T031500Z"]) expect((await backup(ts)).code).toBe(0);
+    expect(listBackups()).toEqual(["20260101T031500Z-copy", "20260103T031500Z", "20991231T000000Z", "99999999", "notes.txt", "pre-upgrade-manual"]);
+  });
+
+  it("refuses a BACKUP_TIMESTAMP it would not recognise as its own", async () => {
+    const r = await backup("manual");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("timestamp manual is not of the form 20260101T031500Z");
+    expect(listBackups()).toEqual([]);
+  });
+
+  it("writes nothing readable by group or others, whatever the caller's umask", async () => {
+    expect((await backup("20260101T031500Z")).code).toBe(0);
+    const dir = join(paths().backups, "20260101T031500Z");
+    const loose = [paths().backups, ...readdirSync(paths().backups, { recursive: true, encoding: "utf8" }).map((f) => join(paths().backups, f))].filter(
+      (f) => (statSync(f).mode & 0o077) !== 0,
+    );
+    expect(loose).toEqual([]);
+    expect(existsSync(join(dir, "MANIFEST.sha256"))).toBe(true);
+    // node-exporter reads the metrics as another user.
+    expect((statSync(join(paths().textfile, "ai_gateway_backup.prom")).mode & 0o777).toString(8)).toBe("644");
+  });
+});
+
+describe("how old the last backup may get", () => {
+  it("is twice the schedule's longest gap plus two hours", () => {
+    expect(scheduleIntervalMinutes("15 3 * * *")).toBe(24 * 60);
+    expect(backupMaxAgeMinutes("15 3 * * *")).toBe(50 * 60);
+    expect(backupMaxAgeMinutes("0 */6 * * *")).toBe(14 * 60);
+    expect(scheduleIntervalMinutes("*/20 * * * *")).toBe(20);
+    // Uneven: 02:00 and 14:30 leave a gap of 12.5 h at night.
+    expect(scheduleIntervalMinutes("0,30 2 * * *")).toBe(24 * 60 - 30);
+    expect(scheduleIntervalMinutes("30 2,14 * * *")).toBe(12 * 60);
+    expect(scheduleIntervalMinutes("0 2 * * 1-5")).toBe(3 * 24 * 60); // Friday to Monday
+    expect(scheduleIntervalMinutes("0 4 * * 0")).toBe(7 * 24 * 60);
+    expect(scheduleIntervalMinutes("0 4 * * 7")).toBe(7 * 24 * 60);
+    expect(scheduleIntervalMinutes("0 4 1 * *")).toBe(31 * 24 * 60);
+    // Both day fields restricted: either matches (the 1st, and every Monday).
+    expect(scheduleIntervalMinutes("0 4 1 * 1")).toBeLessThanOrEqual(7 * 24 * 60);
+    expect(scheduleIntervalMinutes("0 0 5/10 * *")).toBeGreaterThan(10 * 24 * 60); // 5, 15, 25, then the 5th
+    expect(() => scheduleIntervalMinutes("0 0 31 2 *")).toThrow("never runs");
+  });
+
+  it("says durations as Prometheus and a reader want them", () => {
+    expect(promDuration(3000)).toBe("50h");
+    expect(promDuration(160)).toBe("160m");
+    expect(humanDuration(160)).toBe("2 h 40 min");
+    expect(humanDuration(45)).toBe("45 min");
+  });
+
+  it("sets BackupStale from the schedule it is given, and the default schedule otherwise", () => {
+    const backupRules = (schedule?: string) =>
+      alertRuleFiles(DEFAULTS.alerts, { gpu: false, host: false, backup: true, ...(schedule ? { backupSchedule: schedule } : {}) }).find((f) => f.name === "backup")!.rules;
+    const [stale, never] = backupRules("0 */6 * * *");
+    expect(stale!.expr).toBe("time() - ai_gateway_backup_last_success_timestamp_seconds > 840 * 60");
+    expect(stale!.summary).toBe("The last successful backup is more than 14 h old");
+    expect(never!.for).toBe("14h");
+    expect(backupRules()[0]!.summary).toBe("The last successful backup is more than 50 h old");
+    // The evidence report asks whether the latest daily run succeeded: one interval plus the margin.
+    expect(BACKUP_MAX_AGE_HOURS).toBe(26);
+  });
+});
+
 describe("the install command", () => {
   const input = () => ({
     stack: "dev",
@@ -289,7 +313,14 @@ describe("the install command", () => {
     expect(readFileSync(join(t, "bin", "backup.sh"), "utf8")).toBe(readFileSync(join(SCRIPTS_DIR, "backup.sh"), "utf8"));
     expect(readFileSync(join(t, "qdrant-api-key"), "utf8")).toBe("secret-key-from-stdin");
     expect((statSync(join(t, "qdrant-api-key")).mode & 0o777).toString(8)).toBe("600");
-    expect((statSync(join(t, "bin", "restore.sh")).mode & 0o777).toString(8)).toBe("755");
+    // Nothing in the tool folder is readable by group or others, except textfile/ for node-exporter.
+    const mode = (...p: string[]) => (statSync(join(...p)).mode & 0o777).toString(8);
+    expect(mode(t, "bin", "restore.sh")).toBe("700");
+    expect(mode(t, "bin")).toBe("700");
+    expect(mode(t, "backup.env")).toBe("600");
+    expect(mode(t, "backup.log")).toBe("600");
+    expect(mode(paths().backups)).toBe("700");
+    expect(mode(paths().textfile)).toBe("755");
     const cron = readFileSync(join(root, "cron.d", "ai-gateway-dev-backup"), "utf8");
     expect(cron).toMatch(/^# Managed by ai-gateway/);
     expect(cron).toContain(`15 3 * * * root ${t}/bin/backup.sh ${t}/backup.env >>${t}/backup.log 2>&1\n`);

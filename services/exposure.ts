@@ -1,0 +1,74 @@
+// Who reaches what, and on which address. Caddy, the entry point, is the only container that
+// publishes on a non-loopback bindAddress: the gateway, Grafana and Qdrant (each with its own
+// authentication) behind TLS, and, only when listed in `expose`, Ollama, Loki and Prometheus (which
+// have none) behind TLS and basic auth. Every other published port binds to 127.0.0.1, for the tools
+// and doctor on the host. One site per port keeps every client's URL as it was (only the scheme
+// changes) and needs no sub-path support from Grafana, Prometheus or Qdrant's clients.
+import type { ExposableService, TlsSettings } from "../config/schema.js";
+import { isLoopback, isWildcard } from "../config/validateNetwork.js";
+import { FACTS, publishedPort } from "./catalog.js";
+import { SERVICES, type ServiceName } from "./names.js";
+
+/** One site of the entry point: a port on bindAddress, proxied to a service on the stack network. */
+export interface EntrySite {
+  readonly port: number;
+  readonly service: ServiceName;
+  /** For services without authentication of their own. */
+  readonly basicAuth: boolean;
+}
+
+export interface HostBinding {
+  readonly ip: string;
+  readonly port: number;
+}
+
+export interface Exposure {
+  readonly sites: readonly EntrySite[];
+  /** The host ports each container publishes. */
+  readonly bindings: Readonly<Record<ServiceName, readonly HostBinding[]>>;
+  /** Where a user or a tool on the host reaches each published service. */
+  readonly urls: Readonly<Partial<Record<ServiceName, string>>>;
+}
+
+const LOOPBACK = "127.0.0.1";
+/** Services with authentication of their own, always behind the entry point off loopback. */
+const ALWAYS_BEHIND_ENTRY: readonly ServiceName[] = ["litellm", "grafana", "qdrant"];
+
+const hostPart = (address: string) => (address.includes(":") ? `[${address}]` : address);
+
+export function planExposure(input: { readonly bindAddress: string; readonly tls: TlsSettings; readonly expose: readonly ExposableService[] }): Exposure {
+  const { bindAddress } = input;
+  const local = isLoopback(bindAddress);
+  const scheme = input.tls.mode === "off" ? "http" : "https";
+  // On loopback only the gateway goes through the entry point (and needs no TLS); the rest is local anyway.
+  const behind: ServiceName[] = local ? ["litellm"] : [...ALWAYS_BEHIND_ENTRY, ...input.expose];
+  const sites: EntrySite[] = SERVICES.filter((s) => behind.includes(s)).map((service) => ({
+    port: FACTS[service].port!,
+    service,
+    basicAuth: (input.expose as readonly string[]).includes(service),
+  }));
+  // A wildcard entry point also holds 127.0.0.1:<port>, so a proxied service cannot publish there too.
+  const wildcard = isWildcard(bindAddress);
+  const bindings = Object.fromEntries(
+    SERVICES.map((service): [ServiceName, HostBinding[]] => {
+      // ACME's HTTP challenge comes to port 80, which Caddy also redirects to HTTPS.
+      if (service === "caddy") return [service, [...(input.tls.mode === "acme" ? [{ ip: bindAddress, port: 80 }] : []), ...sites.map((s) => ({ ip: bindAddress, port: s.port }))]];
+      const port = publishedPort(service);
+      if (port === undefined) return [service, []];
+      if (wildcard && behind.includes(service)) return [service, []];
+      return [service, [{ ip: local ? bindAddress : LOOPBACK, port }]];
+    }),
+  ) as Record<ServiceName, HostBinding[]>;
+  // The URL in the stack outputs: the entry point for the gateway, Grafana and Qdrant (what users
+  // open); for Ollama, Loki and Prometheus the loopback port when there is one, so the tools on the
+  // host need no basic auth (LAN clients use the same port on bindAddress, over HTTPS).
+  const entryHost = wildcard ? LOOPBACK : hostPart(bindAddress);
+  const urls: Partial<Record<ServiceName, string>> = {};
+  for (const service of SERVICES) {
+    const site = sites.find((s) => s.service === service);
+    const bound = bindings[service][0];
+    if (site && (!site.basicAuth || !bound)) urls[service] = `${scheme}://${entryHost}:${site.port}`;
+    else if (bound && service !== "caddy") urls[service] = `http://${hostPart(bound.ip)}:${bound.port}`;
+  }
+  return { sites, bindings, urls };
+}
