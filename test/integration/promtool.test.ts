@@ -8,21 +8,14 @@ import { dirname, join } from "node:path";
 import { describe, expect } from "vitest";
 import type { StackConfig } from "../../config/schema.js";
 import { DEFAULTS } from "../../config/schema.js";
-import { readStackConfig } from "../../config/stackYaml.js";
-import { validateStackConfig } from "../../config/validate.js";
 import { alertRuleFiles } from "../../observability/alerts.js";
 import { renderRuleFile } from "../../renderers/prometheus.js";
 import { filesOf, generatedFiles } from "../../services/files.js";
 import { PROMETHEUS } from "../../services/prometheus.js";
 import { requiresTool } from "../support/requires.js";
+import { devConfig, gpuConfig } from "../support/stacks.js";
 
 const prometheusFiles = (config: StackConfig) => filesOf(generatedFiles(config), "prometheus");
-const dev = readStackConfig(".", "dev");
-const devConfig = validateStackConfig(dev);
-const gpuConfig = validateStackConfig({
-  ...dev,
-  values: { ...dev.values, ollama: JSON.stringify({ ...JSON.parse(dev.values["ollama"]!), gpus: "all", flashAttention: true, kvCacheType: "q8_0" }) },
-});
 
 const { it: promtoolIt, why } = requiresTool("promtool", "apt-get install -y prometheus");
 

@@ -7,12 +7,11 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { devConfig, gpuConfig } from "../support/stacks.js";
 import { DASHBOARDS_DIR, filesOf, generatedFiles } from "../../services/files.js";
 import { bashHttpProbe } from "../../services/types.js";
 import type { StackConfig } from "../../config/schema.js";
-import { readStackConfig } from "../../config/stackYaml.js";
 import { DEFAULTS } from "../../config/schema.js";
-import { validateStackConfig } from "../../config/validate.js";
 import { isKnownMetric, metricNamesIn, METRICS } from "../../observability/metrics.js";
 import { DATASOURCE_UIDS } from "../../renderers/grafana.js";
 import { alertRuleFiles } from "../../observability/alerts.js";
@@ -20,12 +19,6 @@ import { renderAlloyConfig, buildPromtailConfig } from "../../renderers/logShipp
 import { buildLokiConfig } from "../../renderers/loki.js";
 
 const prometheusFiles = (config: StackConfig) => filesOf(generatedFiles(config), "prometheus");
-const dev = readStackConfig(".", "dev");
-const devConfig = validateStackConfig(dev);
-const gpuConfig = validateStackConfig({
-  ...dev,
-  values: { ...dev.values, ollama: JSON.stringify({ ...JSON.parse(dev.values["ollama"]!), gpus: "all", flashAttention: true, kvCacheType: "q8_0" }) },
-});
 
 const ruleTests = () => readdirSync("observability/rule-tests").filter((f) => f.endsWith(".test.yml")).sort();
 
