@@ -19,7 +19,7 @@ import { loadStackConfig } from "./config/load.js";
 import { enabledServices } from "./config/services.js";
 import { formatGap, planForHost, relevantGaps } from "./host/probe.js";
 import { CADDY } from "./services/caddy.js";
-import { planExposure } from "./services/exposure.js";
+import { hostLocalUrl, planExposure } from "./services/exposure.js";
 import { filesOf, generatedFiles } from "./services/files.js";
 import { containerName, type ServiceName } from "./services/names.js";
 
@@ -106,6 +106,7 @@ const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: me
 /** The name of a service's running container: LiteLLM's carries its config version. */
 const runningName = (service: ServiceName) => (service === "litellm" ? gateway.containerName : containerName(config.stack, service));
 
+const backupQdrant = hostLocalUrl(exposure, "qdrant")!;
 if (config.backup.enabled) {
   new Backups("backups", {
     ctx,
@@ -113,8 +114,10 @@ if (config.backup.enabled) {
       stack: config.stack,
       settings: config.backup,
       layout: backups,
-      // The backup runs on the host: Qdrant's loopback port, or the entry point where it holds that port.
-      qdrantUrl: exposure.urls.qdrant!,
+      // The backup runs on the host: Qdrant's loopback port, or the entry point where it holds that
+      // port (a wildcard bindAddress; validation then requires Caddy's own CA, which the host has).
+      qdrantUrl: backupQdrant.url,
+      ...(backupQdrant.viaEntryPoint ? { qdrantCaFile: `${entryPoint.dataFolder}${CADDY.rootCertPath.slice(CADDY.dataPath.length)}` } : {}),
       grafanaData: grafana.dataFolder!,
       grafanaContainer: runningName("grafana"),
       configSources: generated.map((f) => `${runningName(f.service)}:${f.containerPath}`),

@@ -5,7 +5,7 @@
 import type { StackConfig } from "./schema.js";
 import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
-import { validateNetwork } from "./validateNetwork.js";
+import { backupReachesQdrant, validateNetwork } from "./validateNetwork.js";
 import { validateCloudModels, validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateImages, validateMemoryLimits } from "./validateServices.js";
@@ -83,6 +83,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     password: { value: v["backupOffsitePassword"], secret: raw.secretKeys.has("backupOffsitePassword") },
     env: { value: v["backupOffsiteEnv"], secret: raw.secretKeys.has("backupOffsiteEnv") },
   });
+  backupReachesQdrant(c, bindAddress, network.tls, backup.enabled);
   const images = validateImages(c, parseStructured(c, "images", v["images"]));
   const memoryLimitsMb = validateMemoryLimits(c, parseStructured(c, "memoryLimitsMb", v["memoryLimitsMb"]));
 

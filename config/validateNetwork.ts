@@ -120,3 +120,14 @@ function validateExpose(c: Collector, raw: unknown, bindAddress: string): Exposa
   }
   return out;
 }
+
+/**
+ * On a wildcard bindAddress the entry point holds Qdrant's port on loopback too, so the backups on
+ * the host reach Qdrant through it: over TLS from Caddy's own CA, whose root the host has. A given or
+ * ACME certificate does not name localhost, so that combination is refused.
+ */
+export function backupReachesQdrant(c: Collector, bindAddress: string, tls: TlsSettings, backupEnabled: boolean) {
+  if (backupEnabled && isWildcard(bindAddress) && tls.mode !== "internal") {
+    c.add("tls.mode", `${quote(tls.mode)} with bindAddress ${quote(bindAddress)} leaves the backups no way to reach Qdrant on the host (its port is the entry point's, and this certificate does not name localhost)`, `pulumi config set --path tls.mode internal, or bind to a specific address`);
+  }
+}

@@ -1,4 +1,6 @@
 // The host side of backups: the env file backup.sh and restore.sh read, and the /etc/cron.d entry.
+import { shellQuote } from "../host/scripts.js";
+import { safeStackName } from "../services/names.js";
 import type { BackupSettings } from "../config/schema.js";
 import { offsiteCheckCronLine, offsiteEnvVars } from "./offsite.js";
 
@@ -16,8 +18,10 @@ export interface BackupRenderInput {
   readonly stack: string;
   readonly settings: BackupSettings;
   readonly layout: BackupLayout;
-  /** Qdrant as reached from the host. */
+  /** Qdrant as reached from the host: its loopback port, or the entry point where that holds the port. */
   readonly qdrantUrl: string;
+  /** The CA that signs the entry point's certificate, when qdrantUrl goes through it. */
+  readonly qdrantCaFile?: string;
   readonly grafanaData: string;
   readonly grafanaContainer: string;
   /** "container:/path" of every generated config file, copied out of the running containers. */
@@ -26,15 +30,15 @@ export interface BackupRenderInput {
   readonly stateDir?: string;
 }
 
-export const cronFileName = (stack: string) => `ai-gateway-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}-backup`;
+export const cronFileName = (stack: string) => `ai-gateway-${safeStackName(stack)}-backup`;
 
 /** Shell-sourced, so every value is single-quoted; none of them is secret (the key is in its own file). */
 export function renderBackupEnv(i: BackupRenderInput): string {
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
   const vars: [string, string][] = [
     ["BACKUP_ROOT", i.layout.backupsDir],
     ["RETENTION", String(i.settings.retention)],
     ["QDRANT_URL", i.qdrantUrl],
+    ...(i.qdrantCaFile ? ([["QDRANT_CA_FILE", i.qdrantCaFile]] as [string, string][]) : []),
     ["QDRANT_API_KEY_FILE", `${i.layout.toolDir}/qdrant-api-key`],
     ["TEXTFILE_DIR", i.layout.textfileDir],
     ["GRAFANA_DATA", i.grafanaData],
@@ -44,7 +48,7 @@ export function renderBackupEnv(i: BackupRenderInput): string {
     // backup.offsite: the repository, keep counts and the paths of the two root-only secret files.
     ...(i.settings.offsite ? offsiteEnvVars(i.stack, i.settings.offsite, i.layout.toolDir) : []),
   ];
-  return `# ai-gateway backup settings for stack ${i.stack}, written by \`pulumi up\`.\n${vars.map(([k, v]) => `${k}=${q(v)}`).join("\n")}\n`;
+  return `# ai-gateway backup settings for stack ${i.stack}, written by \`pulumi up\`.\n${vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join("\n")}\n`;
 }
 
 export function renderCronFile(i: BackupRenderInput): string {

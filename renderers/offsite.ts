@@ -1,6 +1,8 @@
 // The host side of off-host copies: backup.env's OFFSITE_* entries, the cron line for `restic check`
 // and the credentials file. None of it carries a secret except the credentials file, which is only
 // ever rendered into the secret stdin of its install command.
+import { shellQuote } from "../host/scripts.js";
+import { safeStackName } from "../services/names.js";
 import type { OffsiteSettings } from "../config/schema.js";
 
 /** Where the off-host pieces live, under the backup tool folder. */
@@ -15,7 +17,7 @@ export const offsitePaths = (toolDir: string) => ({
  * The host name restic records: the stack's, not the machine's, so a rebuilt host restores `latest`
  * and keeps thinning out the copies of the host it replaces.
  */
-export const offsiteHost = (stack: string) => `ai-gateway-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+export const offsiteHost = (stack: string) => `ai-gateway-${safeStackName(stack)}`;
 
 export function offsiteEnvVars(stack: string, settings: OffsiteSettings, toolDir: string): [string, string][] {
   const p = offsitePaths(toolDir);
@@ -36,10 +38,9 @@ export function offsiteCheckCronLine(settings: OffsiteSettings, toolDir: string)
 
 /** The credentials file offsite.sh sources: one single-quoted assignment a line, sorted by name. */
 export function renderOffsiteCredentials(env: Readonly<Record<string, string>>): string {
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
   return Object.keys(env)
     .sort()
-    .map((k) => `${k}=${q(env[k]!)}\n`)
+    .map((k) => `${k}=${shellQuote(env[k]!)}\n`)
     .join("");
 }
 

@@ -104,7 +104,10 @@ mkdir "$tmp/qdrant" "$tmp/config" || fail "cannot create folders in $tmp"
 
 api_key=$(<"$QDRANT_API_KEY_FILE")
 # The key reaches curl on standard input (-H @-), never on its command line, which `ps` shows to everyone.
-qdrant() { curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H @- "$@" <<<"api-key: $api_key"; }
+# Through the entry point (a wildcard bindAddress), curl trusts the CA that signs its certificate.
+ca=()
+[[ -n ${QDRANT_CA_FILE:-} ]] && ca=(--cacert "$QDRANT_CA_FILE")
+qdrant() { curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" "${ca[@]}" -H @- "$@" <<<"api-key: $api_key"; }
 
 # Qdrant's JSON, read by a real parser: `json_field list` prints name, NUL, URL-encoded name, NUL for
 # each collection of {"result":{"collections":[{"name":...}]}}; `json_field name` prints result.name.

@@ -97,6 +97,9 @@ fi
 
 # 2. Qdrant, collection by collection.
 api_key=$(<"$QDRANT_API_KEY_FILE")
+# Through the entry point (a wildcard bindAddress), curl trusts the CA that signs its certificate.
+ca=()
+[[ -n ${QDRANT_CA_FILE:-} ]] && ca=(--cacert "$QDRANT_CA_FILE")
 urlencode() { python3 -c 'import sys, urllib.parse; sys.stdout.write(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 restored="" # the collections Qdrant took back, for the messages
 shopt -s nullglob
@@ -106,7 +109,7 @@ for snapshot in "$backup"/qdrant/*.snapshot; do
   # priority=snapshot: the snapshot wins over whatever the collection holds now; Qdrant checks the sum.
   # The key reaches curl on standard input (-H @-), never on its command line, which `ps` shows to everyone.
   # The file name is quoted for -F, which would otherwise split it at ; or ,.
-  if ! curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" -H @- -X POST -F "snapshot=@\"$snapshot\"" \
+  if ! curl -fsS --max-time "${QDRANT_TIMEOUT:-900}" "${ca[@]}" -H @- -X POST -F "snapshot=@\"$snapshot\"" \
     "$QDRANT_URL/collections/$(urlencode "$c")/snapshots/upload?priority=snapshot&wait=true&checksum=$sum" >/dev/null <<<"api-key: $api_key"; then
     failed "Qdrant did not take the snapshot of collection $c. Restored before it: ${restored:-none}; the others are as they were. Grafana's data was not changed"
   fi

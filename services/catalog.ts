@@ -33,8 +33,6 @@ export function publishedPort(service: ServiceName): number | undefined {
   return f.published ? f.port : undefined;
 }
 
-/** Every host port a stack may publish, in the order of SERVICES: what doctor checks is free. */
-export const PUBLISHED_PORTS: readonly number[] = Object.freeze(SERVICES.map(publishedPort).filter((p): p is number => p !== undefined));
 
 /** Where other containers on the stack network reach a service: its name is its DNS alias. */
 export function internalUrl(service: ServiceName): string {

@@ -62,7 +62,8 @@ export function planExposure(input: { readonly bindAddress: string; readonly tls
   // The URL in the stack outputs: the entry point for the gateway, Grafana and Qdrant (what users
   // open); for Ollama, Loki and Prometheus the loopback port when there is one, so the tools on the
   // host need no basic auth (LAN clients use the same port on bindAddress, over HTTPS).
-  const entryHost = wildcard ? LOOPBACK : hostPart(bindAddress);
+  // An ACME certificate names the domain only; otherwise the certificate covers bindAddress and loopback.
+  const entryHost = input.tls.mode === "acme" ? input.tls.domain : wildcard ? LOOPBACK : hostPart(bindAddress);
   const urls: Partial<Record<ServiceName, string>> = {};
   for (const service of SERVICES) {
     const site = sites.find((s) => s.service === service);
@@ -71,4 +72,15 @@ export function planExposure(input: { readonly bindAddress: string; readonly tls
     else if (bound && service !== "caddy") urls[service] = `http://${hostPart(bound.ip)}:${bound.port}`;
   }
   return { sites, bindings, urls };
+}
+
+/**
+ * How a program on the host itself reaches a service: its loopback port when it has one, else the
+ * entry point on loopback (a wildcard bindAddress holds the port), which needs the entry point's CA.
+ */
+export function hostLocalUrl(exposure: Exposure, service: ServiceName): { readonly url: string; readonly viaEntryPoint: boolean } | undefined {
+  const bound = exposure.bindings[service].find((b) => b.ip === LOOPBACK || isLoopback(b.ip));
+  if (bound) return { url: `http://${hostPart(bound.ip)}:${bound.port}`, viaEntryPoint: false };
+  const site = exposure.sites.find((s) => s.service === service);
+  return site ? { url: `https://localhost:${site.port}`, viaEntryPoint: true } : undefined;
 }

@@ -20,3 +20,6 @@ export type ServiceName = (typeof SERVICES)[number];
 export const LABEL_KEYS = Object.freeze({ stack: "ai-gateway.stack", service: "ai-gateway.service" });
 
 export const containerName = (stack: string, service: ServiceName) => `ai-gateway-${stack}-${service}`;
+
+/** The stack's name as a file name (cron.d) or a host name (restic) may hold it. */
+export const safeStackName = (stack: string) => stack.replace(/[^A-Za-z0-9_-]/g, "-");

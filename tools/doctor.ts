@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { findHostKey } from "../config/knownHosts.js";
+import { lookupHostKey } from "../config/knownHosts.js";
+import { shellQuote } from "../host/scripts.js";
 import { HOST_ASPECTS, HOST_PROBE_SCRIPT, parseHostProbe, planForHost, relevantGaps, type HostAspect } from "../host/probe.js";
 import type { StackConfig } from "../config/schema.js";
 import { readStackConfig } from "../config/stackYaml.js";
@@ -202,13 +203,15 @@ export function hostRunner(config: StackConfig): HostRunner {
   const prefix: string[] = [];
   if (config.host.kind === "ssh") {
     const ssh = config.host.ssh;
-    const hostKey = ssh.hostKey ?? (ssh.knownHostsPath ? findHostKey(readFileSync(ssh.knownHostsPath, "utf8"), ssh.host, ssh.port) : undefined);
+    const found = ssh.hostKey ? { key: ssh.hostKey, revoked: [] } : ssh.knownHostsPath ? lookupHostKey(readFileSync(ssh.knownHostsPath, "utf8"), ssh.host, ssh.port) : undefined;
+    const hostKey = found?.key;
+    if (!hostKey && found?.revoked.length) throw new ToolError(`the key ${ssh.knownHostsPath} lists for ${ssh.host} is revoked there (@revoked): check the host's new key out of band, then replace its line`);
     if (!hostKey) throw new ToolError(`no pinned host key for ${ssh.host}: set host.ssh.hostKey or host.ssh.knownHostsPath`);
     prefix.push(...sshArgv({ ...ssh, pinnedHostKey: hostKey }));
   }
   return (argv) => {
     // Over SSH the remote shell joins the words again, so each is quoted.
-    const cmd = prefix.length ? [...prefix, argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ")] : [...argv];
+    const cmd = prefix.length ? [...prefix, argv.map(shellQuote).join(" ")] : [...argv];
     const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 30_000 });
     return { code: r.error ? 127 : (r.status ?? 1), stdout: r.stdout ?? "" };
   };

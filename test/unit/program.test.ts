@@ -6,7 +6,8 @@ import { generatedFiles } from "../../services/files.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { PINNED_IMAGES } from "../../config/images.js";
 import type { ServiceName } from "../../services/names.js";
-import { PUBLISHED_PORTS, publishedPort } from "../../services/catalog.js";
+import { publishedPort } from "../../services/catalog.js";
+import { SERVICES } from "../../services/names.js";
 import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -104,8 +105,8 @@ describe("the dev stack under mocks", () => {
     const run = cloudRun();
     const external = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { external: number }) => p.external));
     expect(new Set(external).size).toBe(external.length);
-    // doctor checks exactly these ports before a deploy.
-    expect([...external].sort()).toEqual([...PUBLISHED_PORTS].sort());
+    // Every service whose facts give it a host port has one, and nothing else does.
+    expect([...external].sort()).toEqual(SERVICES.filter((s) => DEV_CONTAINERS.includes(s)).map(publishedPort).filter((p) => p !== undefined).sort());
   });
 
   it("gives Ollama the GPUs it asks for, and none with gpus: none", async () => {

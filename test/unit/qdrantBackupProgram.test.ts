@@ -56,6 +56,17 @@ describe("backups under mocks", () => {
     expect(run.outputs["backupsDir"]).toBe("/data/stack/backups");
   });
 
+  it("on every interface reaches Qdrant through the entry point, trusting Caddy's CA from its data folder", async () => {
+    const tls = JSON.stringify({ mode: "internal", names: ["gpu-01.lan"] });
+    const run = await runProgram({ ...base, values: { ...base.values, bindAddress: "0.0.0.0", allowAllInterfaces: "true", tls } });
+    const create = run.one(COMMAND, "backup-install").inputs.create as string;
+    expect(create).toContain("QDRANT_URL='https://localhost:6333'");
+    expect(create).toContain("QDRANT_CA_FILE='/data/stack/caddy/caddy/pki/authorities/local/root.crt'");
+    const local = (await runProgram(base)).one(COMMAND, "backup-install").inputs.create as string;
+    expect(local).toContain("QDRANT_URL='http://127.0.0.1:6333'");
+    expect(local).not.toContain("QDRANT_CA_FILE='");
+  });
+
   it("installs nothing with backup.enabled false", async () => {
     const run = await runProgram({ ...base, values: { ...base.values, backup: JSON.stringify({ enabled: false }) } });
     expect(run.byType(COMMAND).map((c) => c.name)).not.toContain("backup-install");
