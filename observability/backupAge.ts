@@ -2,31 +2,10 @@
 // gap between two runs (one failed run is tolerated, two in a row page someone) plus a margin for a
 // run that takes long. Pure, so the alert, the docs and the tests compute the same number.
 
+import { cronFieldValues } from "../config/cron.js";
+
 /** Slack on top of two intervals: a slow run finishes late, and Prometheus scrapes every minute or so. */
 export const BACKUP_AGE_MARGIN_MINUTES = 120;
-
-const FIELDS: readonly (readonly [number, number])[] = [
-  [0, 59], // minute
-  [0, 23], // hour
-  [1, 31], // day of month
-  [1, 12], // month
-  [0, 7], // day of week (0 and 7 are Sunday)
-];
-
-/** The values one cron field matches, as cron reads it: `*`, `n`, `a-b`, `/step`, comma lists. */
-function fieldValues(field: string, [min, max]: readonly [number, number]): Set<number> {
-  const out = new Set<number>();
-  for (const part of field.split(",")) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new Error(`cron field "${field}" is not a number, a range, a list or */step`);
-    const [, star, a, b, step] = m;
-    // cron reads `n/step` as `n-max/step`.
-    const from = star === "*" ? min : Number(a);
-    const to = star === "*" ? max : b !== undefined ? Number(b) : step !== undefined ? max : Number(a);
-    for (let v = from; v <= to; v += step !== undefined ? Number(step) : 1) out.add(v);
-  }
-  return out;
-}
 
 /**
  * The longest time between two consecutive runs of a 5-field cron schedule, in minutes. Days are
@@ -36,7 +15,7 @@ function fieldValues(field: string, [min, max]: readonly [number, number]): Set<
 export function scheduleIntervalMinutes(cron: string): number {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`cron schedule "${cron}" has ${fields.length} fields, not 5`);
-  const [minutes, hours, dom, months, dow] = fields.map((f, i) => fieldValues(f, FIELDS[i]!)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, dom, months, dow] = fields.map((f, i) => cronFieldValues(f, i)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
   if (dow.has(7)) dow.add(0);
   const times = [...hours].flatMap((h) => [...minutes].map((m) => h * 60 + m)).sort((x, y) => x - y);
   // cron: when both day fields are restricted, a day matches if either does; otherwise both must.
