@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runSh } from "../support/shell.js";
 import { SCRIPTS_DIR, backupInstallScript, backupRemoveScript } from "../../components/backups.js";
 import { renderBackupEnv } from "../../renderers/backup.js";
 import { alertRuleFiles, BACKUP_MAX_AGE_HOURS } from "../../observability/alerts.js";
@@ -289,11 +290,7 @@ describe("the install command", () => {
     grafanaContainer: "ai-gateway-dev-grafana",
     configSources: [],
   });
-  const sh = (script: string, stdin = "") =>
-    new Promise<number>((resolve) => {
-      const child = execFile("/bin/sh", ["-c", script], (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0));
-      child.stdin!.end(stdin);
-    });
+  const sh = runSh;
 
   const shellcheckPresent = requiresTool("shellcheck", "apt-get install -y shellcheck");
   shellcheckPresent.it(`passes shellcheck${shellcheckPresent.why}`, async () => {

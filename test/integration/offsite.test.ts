@@ -5,8 +5,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { problemsOf } from "../support/refused.js";
+import { runSh } from "../support/shell.js";
 import { parseStackYaml, readStackConfig } from "../../config/stackYaml.js";
-import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
+import { validateStackConfig, type RawConfig } from "../../config/validate.js";
 import { SCRIPTS_DIR } from "../../components/backups.js";
 import { offsiteSecretsInstallScript, offsiteSecretsRemoveScript } from "../../components/offsite.js";
 import { offsiteCheckCronLine, offsiteEnvVars, offsiteHost, offsiteSecretsStdin, renderOffsiteCredentials } from "../../renderers/offsite.js";
@@ -28,15 +30,6 @@ function raw(values: Record<string, string | undefined>, secretKeys: string[] = 
 const withOffsite = (o: Record<string, unknown>, extra: Record<string, string | undefined> = {}, secretKeys?: string[]) =>
   raw({ backup: offsite(o), backupOffsitePassword: PASSWORD, ...extra }, secretKeys);
 
-function problemsOf(r: RawConfig): string {
-  try {
-    validateStackConfig(r);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
 
 describe("backup.offsite in the config", () => {
   it("is off unless set, and takes the defaults for what is left out", () => {
@@ -132,11 +125,7 @@ describe("the command that installs the secrets", () => {
     root = mkdtempSync(join(tmpdir(), "aigw-offsite-"));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
-  const sh = (script: string, stdin = "") =>
-    new Promise<number>((resolve) => {
-      const child = execFile("/bin/sh", ["-c", script], (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0));
-      child.stdin!.end(stdin);
-    });
+  const sh = runSh;
 
   const shellcheck = requiresTool("shellcheck", "apt-get install -y shellcheck");
   shellcheck.it(`passes shellcheck${shellcheck.why}`, async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "../support/refused.js";
 import { parseStackYaml, readStackConfig } from "../../config/stackYaml.js";
-import { ConfigError, validateStackConfig, type RawConfig } from "../../config/validate.js";
+import { validateStackConfig, type RawConfig } from "../../config/validate.js";
 import { DEFAULTS } from "../../config/schema.js";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "../../config/backend.js";
 import { localStateDir } from "../../config/load.js";
@@ -20,15 +21,6 @@ const devObject = (key: string) => JSON.parse(dev.values[key]!) as Record<string
 const withOllama = (patch: Record<string, unknown>) => withValues({ ollama: JSON.stringify({ ...devObject("ollama"), ...patch }) });
 const withRoutes = (routes: unknown) => withValues({ routes: JSON.stringify(routes) });
 
-function problemsOf(raw: RawConfig): string {
-  try {
-    validateStackConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
 
 describe("the dev stack file", () => {
   it("validates, with task:code and task:docs routes on models it pulls", () => {
