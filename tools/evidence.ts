@@ -39,6 +39,11 @@ export interface EvidenceOptions {
   readonly lokiUrl?: string;
   readonly grafanaUrl?: string;
   readonly qdrantUrl?: string;
+  /**
+   * The entry point's basic auth (`Basic ...`), for Loki and Prometheus when they are in `expose` and
+   * reached through it (a wildcard bindAddress leaves them no loopback port of their own).
+   */
+  readonly basicAuth?: string;
   readonly benchN: number;
   /** Values to mask besides anything shaped like sk-…: the Grafana password, the Qdrant key. */
   readonly secrets: readonly string[];
@@ -70,6 +75,8 @@ const judged = (ok: boolean): Status => (ok ? "PASS" : "FAIL");
 const skip = (output: string, title?: string): Finding => ({ ...(title ? { title } : {}), command: "-", output, status: "SKIP" });
 const base = (url: string) => url.replace(/\/+$/, "");
 const auth = (t: GatewayTarget) => ({ authorization: `Bearer ${t.key}` });
+/** Basic auth for a service reached through the entry point (HTTPS); a loopback port needs none. */
+export const entryAuth = (o: Pick<EvidenceOptions, "basicAuth">, url: string): RequestInit => (o.basicAuth && url.startsWith("https://") ? { headers: { authorization: o.basicAuth } } : {});
 
 /** Why an exchange gave nothing to judge: `unreachable: ECONNREFUSED` as before, else the client's sentence. */
 function broken(e: unknown): string {
@@ -167,7 +174,7 @@ const lokiLogs: Check = {
   run: ({ o }) => {
     if (!o.lokiUrl) return skip("no Loki URL (--loki-url or the lokiUrl stack output)", "Logs in Loki");
     const url = `${base(o.lokiUrl)}/loki/api/v1/query_range?${new URLSearchParams({ query: lokiQuery(o), limit: "200", since: "1h", direction: "backward" })}`;
-    return httpCheck(url, {}, (status, body) => {
+    return httpCheck(url, entryAuth(o, url), (status, body) => {
       if (status !== 200) return { ok: false, output: body };
       const result = (JSON.parse(body) as { data?: { result?: { values: [string, string][] }[] } }).data?.result ?? [];
       const lines = result.flatMap((s) => s.values).sort((a, b) => a[0].localeCompare(b[0])).map((v) => v[1]);
@@ -216,7 +223,7 @@ const backup: Check = {
   run: ({ o }) => {
     if (!o.prometheusUrl) return skip("no Prometheus URL given", "Backups");
     const url = `${base(o.prometheusUrl)}/api/v1/query?${new URLSearchParams({ query: "max(ai_gateway_backup_last_success_timestamp_seconds)" })}`;
-    return httpCheck(url, {}, (status, body) => {
+    return httpCheck(url, entryAuth(o, url), (status, body) => {
       const value = status === 200 ? (JSON.parse(body) as { data?: { result?: { value: [number, string] }[] } }).data?.result?.[0]?.value?.[1] : undefined;
       if (value === undefined) return { ok: false, output: "no backup has succeeded yet (or backups are off)" };
       const ageHours = (o.now() / 1000 - Number(value)) / 3600;
@@ -233,7 +240,7 @@ function health(id: string, name: string, url: (o: EvidenceOptions) => string | 
     run: ({ o }) => {
       const at = url(o);
       if (!at) return skip(`no ${name} URL given`);
-      return httpCheck(`${base(at)}${path}`, {}, (s, b) => ({ ok: ok(s, b), output: b.trim().slice(0, 500) }));
+      return httpCheck(`${base(at)}${path}`, entryAuth(o, at), (s, b) => ({ ok: ok(s, b), output: b.trim().slice(0, 500) }));
     },
   };
 }
@@ -313,7 +320,9 @@ export async function main(argv: string[]): Promise<number> {
   const target = resolveTarget({ url: values.url ?? out("gatewayUrl"), key: values.key ?? out("masterKey") });
   await listModels(target); // an unreachable gateway or a refused key ends the run here, with exit 2
   const stack = values.stack ?? null;
-  const secrets = [out("grafanaAdminPassword"), out("qdrantApiKey")].filter((s): s is string => !!s);
+  const basicAuthPassword = out("basicAuthPassword");
+  const secrets = [out("grafanaAdminPassword"), out("qdrantApiKey"), basicAuthPassword].filter((s): s is string => !!s);
+  const basicAuthUser = out("basicAuthUser");
   const benchN = positiveInt("--bench-n", values["bench-n"], 3);
   const evidence = await collectEvidence({
     target,
@@ -323,6 +332,7 @@ export async function main(argv: string[]): Promise<number> {
     ...optional("lokiUrl", values["loki-url"] ?? out("lokiUrl")),
     ...optional("grafanaUrl", values["grafana-url"] ?? out("grafanaUrl")),
     ...optional("qdrantUrl", values["qdrant-url"] ?? out("qdrantUrl")),
+    ...(basicAuthUser && basicAuthPassword ? { basicAuth: `Basic ${Buffer.from(`${basicAuthUser}:${basicAuthPassword}`).toString("base64")}` } : {}),
     benchN,
     secrets,
     now: Date.now,

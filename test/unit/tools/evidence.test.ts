@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { collectEvidence, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
+import { collectEvidence, entryAuth, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
 import { main as prBodyMain, renderPrBody } from "../../../tools/prBody.js";
 import { KEY, NOW_SECONDS, startTestServer, type TestServer } from "../../support/testServer.js";
 
@@ -168,5 +168,14 @@ describe("the evidence and pr-body CLIs", () => {
     expect(body).toContain("- [x] Bench recorded (latency per task/model).");
     expect(body).not.toContain(KEY);
     await expect(prBodyMain(["--evidence", join(dir, "missing.json")])).rejects.toThrow(/cannot read/);
+  });
+});
+
+describe("evidence through the entry point", () => {
+  it("sends the basic-auth credential to services reached over the entry point's HTTPS, and to nothing on a loopback port", () => {
+    const basicAuth = `Basic ${Buffer.from("ai-gateway:pw").toString("base64")}`;
+    expect(entryAuth({ basicAuth }, "https://127.0.0.1:3100")).toEqual({ headers: { authorization: basicAuth } });
+    expect(entryAuth({ basicAuth }, "http://127.0.0.1:3100")).toEqual({});
+    expect(entryAuth({}, "https://127.0.0.1:3100")).toEqual({});
   });
 });
