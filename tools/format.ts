@@ -16,3 +16,10 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 2))).join("").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
+
+/** A Markdown table cell: pipes escaped. */
+export const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+/** A Markdown table. */
+export const markdownTable = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");

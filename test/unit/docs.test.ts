@@ -1,9 +1,10 @@
-// The documentation stays true to the code where it can be checked: the alert table is the one the
-// alert definitions render, README stays a short way in, and no relative link points nowhere.
+// The documentation stays true to the code where it can be checked: the tables taken from the code
+// (alerts, least privilege) are the ones it renders, README stays a short way in, and no relative
+// link points nowhere.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ALERTS_BEGIN, ALERTS_END, alertTable, currentAlertTable } from "../../tools/alertTable.js";
+import { currentTable, DOC_TABLES, markers } from "../../tools/docTables.js";
 
 const DOCS = readdirSync("docs")
   .filter((f) => f.endsWith(".md"))
@@ -18,12 +19,15 @@ function relativeLinks(text: string): string[] {
     .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith("#"));
 }
 
-describe("docs/observability.md", () => {
-  it("holds exactly the alert table the alert definitions render", () => {
-    const text = readFileSync("docs/observability.md", "utf8");
-    expect(text, `${ALERTS_BEGIN} and ${ALERTS_END} must both be in docs/observability.md`).toContain(ALERTS_BEGIN);
-    expect(currentAlertTable(text), "the alert table is out of date: run `npm run docs:alerts`").toBe(alertTable());
-  });
+describe("tables taken from the code", () => {
+  for (const t of DOC_TABLES) {
+    it(`${t.doc} holds exactly the ${t.name} table the code renders`, () => {
+      const text = readFileSync(t.doc, "utf8");
+      const { begin, end } = markers(t.name);
+      expect(text, `${begin} and ${end} must both be in ${t.doc}`).toContain(begin);
+      expect(currentTable(text, t.name), `the ${t.name} table is out of date: run \`npm run docs:tables\``).toBe(t.render());
+    });
+  }
 });
 
 describe("README.md", () => {
