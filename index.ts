@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Backups, backupLayout } from "./components/backups.js";
 import { EntryPoint } from "./components/entryPoint.js";
+import { DockerProxy } from "./components/dockerProxy.js";
 import { Exporters } from "./components/exporters.js";
 import { Gateway } from "./components/gateway.js";
 import { Grafana } from "./components/grafana.js";
@@ -17,8 +18,9 @@ import { Prometheus } from "./components/prometheus.js";
 import { Qdrant } from "./components/qdrant.js";
 import { loadStackConfig } from "./config/load.js";
 import { enabledServices } from "./config/services.js";
-import { formatGap, planForHost, relevantGaps } from "./host/probe.js";
+import { cpuLimitsForHost, formatGap, planForHost, relevantGaps } from "./host/probe.js";
 import { CADDY } from "./services/caddy.js";
+import { DOCKER_API_CLIENTS } from "./services/dockerProxy.js";
 import { hostLocalUrl, planExposure } from "./services/exposure.js";
 import { filesOf, generatedFiles } from "./services/files.js";
 import { containerName, type ServiceName } from "./services/names.js";
@@ -41,6 +43,7 @@ const ctx: StackContext = {
   dataRoot: config.dataRoot,
   network,
   swapLimited: hostPlan.swapLimited,
+  cpuLimits: cpuLimitsForHost(config.cpuLimits, hostPlan.cores),
   ...(provider ? { provider } : {}),
 };
 
@@ -90,6 +93,16 @@ const prometheus = new Prometheus("prometheus", {
   qdrantKey: qdrant.readOnlyKey,
 });
 const backups = backupLayout(config.dataRoot);
+// The one container with the Docker socket: the log shipper and cAdvisor read the API through it.
+const on = new Set(enabledServices(config));
+const dockerProxy = new DockerProxy("docker-proxy", {
+  ctx,
+  image: image["docker-proxy"],
+  memoryMb: memory["docker-proxy"],
+  files: share("docker-proxy"),
+  clients: DOCKER_API_CLIENTS.filter((s) => on.has(s)),
+  ...(hostPlan.socketGroup !== undefined ? { socketGroup: hostPlan.socketGroup } : {}),
+});
 new Exporters("exporters", {
   ctx,
   hostPlan,
@@ -98,9 +111,10 @@ new Exporters("exporters", {
   images: image,
   memoryLimitsMb: memory,
   ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
+  dependsOn: [dockerProxy],
 });
 const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
-new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki] });
+new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki, dockerProxy] });
 const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
 
 /** The name of a service's running container: LiteLLM's carries its config version. */

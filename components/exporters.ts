@@ -3,7 +3,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ExporterSettings, GpuSelection } from "../config/schema.js";
-import type { BindMount, HostPlan } from "../host/probe.js";
+import { CADVISOR_MASKED_PATHS, type BindMount, type HostPlan } from "../host/probe.js";
+import { DOCKER_PROXY_URL } from "../services/dockerProxy.js";
 import { cadvisorCommand } from "../services/exporters.js";
 import type { ServiceName } from "../services/names.js";
 import { dockerGpus } from "../services/ollama.js";
@@ -27,6 +28,8 @@ export interface ExportersArgs {
   readonly hostPlan: HostPlan;
   /** Host folder of *.prom files to expose (backup results), when backups run. */
   readonly textfileDir?: string;
+  /** cAdvisor reads the Docker API through the socket proxy. */
+  readonly dependsOn: pulumi.Resource[];
 }
 
 export class Exporters extends pulumi.ComponentResource {
@@ -58,12 +61,16 @@ export class Exporters extends pulumi.ComponentResource {
           service: "cadvisor",
           image: images.cadvisor,
           memoryMb: mem.cadvisor,
-          command: cadvisorCommand(),
-          // Only host paths that exist: Docker's data root as the engine reports it, /dev/disk and /dev/kmsg if present.
-          mounts: args.hostPlan.cadvisor.mounts.map(readOnlyBind),
+          command: cadvisorCommand(DOCKER_PROXY_URL),
+          // Only host paths that exist: Docker's data root as the engine reports it, /dev/disk and /dev/kmsg if present;
+          // the runtime sockets under the host's root are covered by empty tmpfs.
+          mounts: [
+            ...args.hostPlan.cadvisor.mounts.map(readOnlyBind),
+            ...CADVISOR_MASKED_PATHS.map((target): docker.types.input.ContainerMount => ({ type: "tmpfs", target, tmpfsOptions: { sizeBytes: 1024 * 1024 } })),
+          ],
           ...(args.hostPlan.cadvisor.devices.length ? { devices: args.hostPlan.cadvisor.devices } : {}),
         },
-        { parent: this },
+        { parent: this, dependsOn: args.dependsOn },
       ).container;
     }
     const gpus = dockerGpus(args.gpus);
@@ -75,9 +82,8 @@ export class Exporters extends pulumi.ComponentResource {
           service: "dcgm-exporter",
           image: images["dcgm-exporter"],
           memoryMb: mem["dcgm-exporter"],
-          // The same GPUs as Ollama. SYS_ADMIN lets DCGM read profiling counters.
+          // The same GPUs as Ollama.
           gpus,
-          capabilityAdds: ["SYS_ADMIN"],
         },
         { parent: this },
       ).container;

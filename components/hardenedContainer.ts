@@ -1,13 +1,15 @@
-// The one way this program runs a container. Each service's facts (probe, port, owner, data folder)
-// come from services/; this helper adds everything every container must have: an in-image healthcheck and a
-// wait for it, restart policy, log rotation, a memory limit, no-new-privileges, ports bound to
-// bindAddress only, labels, and the stack's private network.
+// The one way this program runs a container. Each service's facts (probe, port, owner, data folder,
+// confinement) come from services/; this helper adds everything every container must have: an in-image
+// healthcheck and a wait for it, restart policy, log rotation, memory, CPU and process limits, no
+// capabilities beyond those its facts give back, no-new-privileges, a read-only root filesystem where
+// the image allows one, its own user, ports bound to bindAddress only, labels, and the stack's private network.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { checkConfigFiles, configBundle, configDeleteScript, configVersion, configWriteScript, type ConfigFile } from "../host/configFiles.js";
 import { FACTS } from "../services/catalog.js";
 import type { Exposure } from "../services/exposure.js";
 import { LABEL_KEYS, containerName, type ServiceName } from "../services/names.js";
-import { hostFolder, type HostTarget } from "./host.js";
+import { hostCommand, hostFolder, type HostTarget } from "./host.js";
 
 /** What every component gets from the wiring: where it runs and what it joins. */
 export interface StackContext {
@@ -17,8 +19,10 @@ export interface StackContext {
   readonly exposure: Exposure;
   readonly dataRoot: string;
   readonly network: docker.Network;
-  /** Whether Docker can limit swap on the host (renderers/hostProbe.ts). */
+  /** Whether Docker can limit swap on the host (host/probe.ts). */
   readonly swapLimited: boolean;
+  /** Each service's CPU limit in cores, already capped at the host's cores (Docker refuses more). */
+  readonly cpuLimits: Readonly<Record<ServiceName, number>>;
   /** Set for a remote Docker host; the default provider (local socket or DOCKER_HOST) otherwise. */
   readonly provider?: docker.Provider;
 }
@@ -31,10 +35,12 @@ export interface ContainerSpec {
   readonly command?: readonly string[];
   readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
   readonly mounts?: readonly docker.types.input.ContainerMount[];
-  readonly uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
+  /** Its config files, generated and secret: written on the host and mounted read-only (host/configFiles.ts). */
+  readonly configFiles?: pulumi.Input<pulumi.Input<ConfigFile>[]>;
   readonly gpus?: string;
-  readonly capabilityAdds?: readonly string[];
   readonly pidMode?: "host";
+  /** Extra groups (numeric ids) the service's user joins: the Docker socket's group for the proxy. */
+  readonly groupAdds?: readonly string[];
   readonly devices?: readonly string[];
   /**
    * Set for a service whose container is replaced new-first: a suffix of the Pulumi name and the
@@ -73,9 +79,35 @@ export function securityOpts(spec: Pick<ContainerSpec, "pidMode">): string[] {
 
 export const LOG_ROTATION = Object.freeze({ "max-size": "10m", "max-file": "5" });
 
+/**
+ * A CPU limit in tenths of a core as the docker provider reads it back from Docker's NanoCPUs, so
+ * the next preview shows no change: a whole number of cores is "2.0" (but "10." where the digits
+ * hold ten zeros), anything else has its one decimal ("0.5", "1.5"). The provider's formatting
+ * (helpers.go nanoInt64ToDecimalString, pulumi-docker 5.x) was checked on a real engine.
+ */
+export function dockerCpus(cores: number): string {
+  const tenths = Math.round(cores * 10);
+  const nine = `${Math.floor(tenths / 10)}.${tenths % 10}00000000`;
+  if ([...nine].filter((ch) => ch === "0").length === 9) return nine.slice(0, nine.indexOf(".") + 2);
+  return nine.replace(/0+$/, "");
+}
+
+/** Every tmpfs: no set-uid programs or device files, and a size cap so a runaway write fills memory only up to it. */
+export const TMPFS_OPTIONS = "rw,nosuid,nodev,size=64m";
+
+/**
+ * The process limit. The docker provider (v5) has no pids-limit field, and an `nproc` ulimit is no
+ * substitute: the kernel counts it per user across the whole host and never applies it to root. So
+ * the limit is set on the container's pids cgroup with `docker update --pids-limit` once it exists,
+ * again whenever it is replaced; Docker keeps it across restarts. `doctor` checks it.
+ */
+export const pidsLimitScript = (containerName: string, limit: number) => `docker update --pids-limit ${limit} ${containerName} >/dev/null`;
+
 // The docker provider stores changes to these but never applies them to a running container
 // (they are neither ForceNew nor handled by its update): replacing is the only way they take effect.
-const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota"];
+// `mounts` is ForceNew in the provider's schema, yet a changed mount source was applied as an
+// in-place update that did nothing (seen on a real engine): a new config folder must replace the container.
+const APPLY_BY_REPLACEMENT = ["healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota", "mounts"];
 
 export interface HardenedContainer {
   readonly container: docker.Container;
@@ -87,34 +119,74 @@ export interface HardenedContainer {
 
 export const dataFolderPath = (ctx: Pick<StackContext, "dataRoot">, service: ServiceName) => `${ctx.dataRoot}/${service}`;
 
+/** Where the config files of each container version live on the host: `<dataRoot>/config/<container>-<digest>`. */
+export const configRoot = (ctx: Pick<StackContext, "dataRoot">) => `${ctx.dataRoot}/config`;
+
+/**
+ * A container's config files, written on the host into a folder named by their digest, and mounted
+ * read-only folder by folder. A change writes a new folder (create-first), which changes the mounts
+ * and so replaces the container; the old folder goes when the old container has gone.
+ */
+function configFolder(
+  ctx: StackContext,
+  resourceName: string,
+  folders: readonly string[],
+  files: pulumi.Input<pulumi.Input<ConfigFile>[]>,
+  parent: pulumi.Resource,
+): { readonly write: pulumi.Resource; readonly mounts: pulumi.Input<docker.types.input.ContainerMount>[] } {
+  const all = pulumi.output(files) as pulumi.Output<ConfigFile[]>;
+  const version = all.apply((f) => {
+    checkConfigFiles(f, folders);
+    return configVersion(f);
+  });
+  const dir = pulumi.interpolate`${configRoot(ctx)}/${resourceName}-${version}`;
+  const write = hostCommand(
+    ctx.host,
+    `${resourceName}-config`,
+    { create: dir.apply((d) => configWriteScript(d, folders)), delete: dir.apply(configDeleteScript), stdin: all.apply(configBundle), triggers: [version], createFirst: true },
+    { parent },
+  );
+  return { write: write.resource, mounts: folders.map((target) => ({ type: "bind", source: pulumi.interpolate`${dir}${target}`, target, readOnly: true })) };
+}
+
 export function hardenedContainer(
   ctx: StackContext,
   spec: ContainerSpec,
   opts: { readonly parent: pulumi.Resource; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] },
 ): HardenedContainer {
-  // The service's own facts (services/): probe, port, owner and data folder.
+  // The service's own facts (services/): probe, port, owner, data folder and confinement.
   const facts = FACTS[spec.service];
+  const confinement = facts.confinement;
   const dataFolder = facts.dataPath ? dataFolderPath(ctx, spec.service) : undefined;
   // The data folder is created with the owner the image runs as, before the container starts.
   const folder = dataFolder
-    ? hostFolder(ctx.host, `${spec.service}-data`, { path: dataFolder, uid: facts.uid, gid: facts.gid, mode: "0750" }, { parent: opts.parent })
+    ? hostFolder(
+        ctx.host,
+        `${spec.service}-data`,
+        { path: dataFolder, uid: facts.uid, gid: facts.gid, mode: "0750", ...(confinement.formerOwners ? { formerOwners: confinement.formerOwners } : {}) },
+        { parent: opts.parent },
+      )
     : undefined;
-  const mounts: docker.types.input.ContainerMount[] = [
+  const name = containerName(ctx.stack, spec.service) + (spec.instance ? `-${spec.instance}` : "");
+  const resourceName = spec.instance ? `${spec.service}-${spec.instance}` : spec.service;
+  const config = spec.configFiles ? configFolder(ctx, resourceName, facts.configFolders ?? [], spec.configFiles, opts.parent) : undefined;
+  const mounts: pulumi.Input<docker.types.input.ContainerMount>[] = [
     ...(spec.mounts ?? []),
     ...(dataFolder && facts.dataPath ? [{ type: "bind", source: dataFolder, target: facts.dataPath }] : []),
+    ...(config ? config.mounts : []),
   ];
-  const dependsOn = [...(opts.dependsOn ?? []), ...(folder ? [folder.resource] : [])];
+  const dependsOn = [...(opts.dependsOn ?? []), ...(folder ? [folder.resource] : []), ...(config ? [config.write] : [])];
   const image = new docker.RemoteImage(
     `${spec.service}-image`,
     // keepLocally: a replaced or rolled-back container should not have to pull its old image again.
     { name: spec.image, keepLocally: true },
     { parent: opts.parent, ...(ctx.provider ? { provider: ctx.provider } : {}) },
   );
-  const name = containerName(ctx.stack, spec.service) + (spec.instance ? `-${spec.instance}` : "");
   const container = new docker.Container(
-    spec.instance ? `${spec.service}-${spec.instance}` : spec.service,
+    resourceName,
     {
       name,
+      user: `${facts.uid}:${facts.gid}`,
       image: image.imageId,
       restart: "unless-stopped",
       healthcheck: { ...facts.healthcheck, tests: [...facts.healthcheck.tests] },
@@ -125,6 +197,12 @@ export function hardenedContainer(
       logOpts: { ...LOG_ROTATION },
       memory: spec.memoryMb,
       memorySwap: ctx.swapLimited ? spec.memoryMb : -1,
+      cpus: dockerCpus(ctx.cpuLimits[spec.service]),
+      capabilities: { drops: ["ALL"], ...(confinement.capAdds.length ? { adds: confinement.capAdds.map((c) => c.cap) } : {}) },
+      readOnly: confinement.rootFs.readOnly,
+      ...(confinement.rootFs.readOnly && confinement.rootFs.tmpfs.length
+        ? { tmpfs: Object.fromEntries(confinement.rootFs.tmpfs.map((p) => [p, TMPFS_OPTIONS])) }
+        : {}),
       securityOpts: securityOpts(spec),
       // Only the entry point binds to bindAddress; every other published port to 127.0.0.1. The rest
       // is reached on the stack network.
@@ -138,18 +216,27 @@ export function hardenedContainer(
       ...(spec.command ? { command: [...spec.command] } : {}),
       ...(spec.envs ? { envs: spec.envs } : {}),
       ...(mounts.length ? { mounts } : {}),
-      ...(spec.uploads ? { uploads: spec.uploads } : {}),
       ...(spec.gpus ? { gpus: spec.gpus } : {}),
-      ...(spec.capabilityAdds ? { capabilities: { adds: [...spec.capabilityAdds] } } : {}),
       ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
+      ...(spec.groupAdds ? { groupAdds: [...spec.groupAdds] } : {}),
       ...(spec.devices ? { devices: spec.devices.map((d) => ({ hostPath: d, containerPath: d })) } : {}),
     },
     {
       parent: opts.parent,
       ...(ctx.provider ? { provider: ctx.provider } : {}),
       replaceOnChanges: APPLY_BY_REPLACEMENT,
+      // A fixed name cannot exist twice: the old container goes first. (The provider asks for this
+      // itself when its own diff replaces; a replacement forced by replaceOnChanges needs it said.)
+      // A versioned one (instance) starts beside the old one instead.
+      ...(spec.instance ? {} : { deleteBeforeReplace: true }),
       ...(dependsOn.length ? { dependsOn } : {}),
     },
+  );
+  hostCommand(
+    ctx.host,
+    `${resourceName}-pids-limit`,
+    { create: container.name.apply((n) => pidsLimitScript(n, confinement.pidsLimit)), triggers: [container.id] },
+    { parent: opts.parent, dependsOn: [container] },
   );
   return { container, name, ...(dataFolder ? { dataFolder } : {}) };
 }

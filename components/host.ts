@@ -35,6 +35,11 @@ export interface HostCommandArgs {
   readonly triggers?: pulumi.Input<unknown>[];
   /** Fed to create on standard input: the way secrets reach the host without appearing in a command line. */
   readonly stdin?: pulumi.Input<string>;
+  /**
+   * Replace create-first: only for commands whose replacement works on a path of its own (a
+   * versioned folder), so the old delete cannot undo the new create.
+   */
+  readonly createFirst?: boolean;
 }
 
 export interface HostCommand {
@@ -43,8 +48,8 @@ export interface HostCommand {
 }
 
 /**
- * Runs an idempotent create/delete pair on the host. Replacement deletes first: the default
- * create-before-delete order would let the old delete undo what the new create just did.
+ * Runs an idempotent create/delete pair on the host. Replacement deletes first (unless createFirst):
+ * the default create-before-delete order would let the old delete undo what the new create just did.
  */
 export function hostCommand(host: HostTarget, name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): HostCommand {
   switch (host.kind) {
@@ -58,7 +63,7 @@ export function hostCommand(host: HostTarget, name: string, args: HostCommandArg
           ...(args.triggers !== undefined ? { triggers: args.triggers } : {}),
           ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
         },
-        { ...opts, deleteBeforeReplace: true },
+        { ...opts, deleteBeforeReplace: !args.createFirst },
       );
       return { resource: cmd, stdout: cmd.stdout };
     }
@@ -72,7 +77,7 @@ export function hostCommand(host: HostTarget, name: string, args: HostCommandArg
           ...(args.stdin !== undefined ? { stdin: args.stdin } : {}),
           interpreter: ["/bin/sh", "-c"],
         },
-        { ...opts, deleteBeforeReplace: true },
+        { ...opts, deleteBeforeReplace: !args.createFirst },
       );
       return { resource: cmd, stdout: cmd.stdout };
     }

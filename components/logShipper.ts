@@ -1,8 +1,8 @@
-// The log shipper, Promtail or Alloy (services/logShippers.ts): it reads the Docker socket to find
-// this stack's containers and pushes their logs to Loki.
+// The log shipper, Promtail or Alloy (services/logShippers.ts): it asks the Docker API, through the
+// socket proxy, for this stack's containers and their logs, and pushes the logs to Loki.
 import type * as pulumi from "@pulumi/pulumi";
 import type { LogShipper as LogShipperKind } from "../config/schema.js";
-import { DOCKER_SOCKET, SHIPPERS } from "../services/logShippers.js";
+import { SHIPPERS } from "../services/logShippers.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface LogShipperArgs extends ServiceArgs {
@@ -15,11 +15,7 @@ export class LogShipper extends ServiceComponent {
     super("ai-gateway:observability:LogShipper", name, args.files, opts);
     this.start(
       args,
-      {
-        service: args.shipper,
-        command: SHIPPERS[args.shipper].command,
-        mounts: [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: true }],
-      },
+      { service: args.shipper, command: SHIPPERS[args.shipper].command },
       args.dependsOn,
     );
     this.registerOutputs({});

@@ -2,9 +2,10 @@
 // with as files only it can read, data under dataRoot.
 import * as pulumi from "@pulumi/pulumi";
 import type { PrometheusSettings } from "../config/schema.js";
+import type { ConfigFile } from "../host/configFiles.js";
 import { internalUrl } from "../services/catalog.js";
 import { PROMETHEUS, prometheusCommand } from "../services/prometheus.js";
-import { asUploads } from "./files.js";
+import { asConfigFiles } from "./files.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface PrometheusArgs extends ServiceArgs {
@@ -20,17 +21,11 @@ export class Prometheus extends ServiceComponent {
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:Prometheus", name, args.files, opts);
-    const keyFiles = [
+    const keyFiles = ([
       [PROMETHEUS.litellmKeyFile, args.litellmKey],
       [PROMETHEUS.qdrantKeyFile, args.qdrantKey],
-    ].map(([file, content]) => ({
-      file: `${PROMETHEUS.configDir}/${file}`,
-      content,
-      owner: String(PROMETHEUS.uid),
-      group: String(PROMETHEUS.gid),
-      permissions: "0400",
-    }));
-    this.start(args, { service: "prometheus", command: prometheusCommand(args.settings), uploads: pulumi.secret(pulumi.all([...asUploads(args.files), ...keyFiles])) });
+    ] as const).map(([file, key]) => key.apply((content): ConfigFile => ({ file: `${PROMETHEUS.configDir}/${file}`, content, owner: `${PROMETHEUS.uid}:${PROMETHEUS.gid}`, permissions: "0400" })));
+    this.start(args, { service: "prometheus", command: prometheusCommand(args.settings), configFiles: pulumi.secret(pulumi.all([...asConfigFiles(args.files), ...keyFiles])) });
     this.registerOutputs({});
   }
 }

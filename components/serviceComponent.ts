@@ -1,10 +1,10 @@
 // The base of every component that runs one service's container. It starts the container through
 // hardenedContainer and exposes what it made, as awsx's Vpc exposes its vpc and subnets: the
-// container, its name, the data folder and the generated files it uploads.
+// container, its name, the data folder and the generated files it mounts.
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile } from "../services/files.js";
-import { asUploads } from "./files.js";
+import { asConfigFiles } from "./files.js";
 import { hardenedContainer, type ContainerSpec, type HardenedContainer, type StackContext } from "./hardenedContainer.js";
 
 /** What the wiring gives every service component. */
@@ -27,14 +27,14 @@ export abstract class ServiceComponent extends pulumi.ComponentResource {
   }
 
   /**
-   * Runs the service's container. Its generated files are uploaded unless the spec brings its own
-   * uploads (a component that adds secret files to them).
+   * Runs the service's container. Its generated files are its config files unless the spec brings its
+   * own (a component that adds secret files to them).
    */
   protected start(args: ServiceArgs, spec: Omit<ContainerSpec, "image" | "memoryMb">, dependsOn?: pulumi.Input<pulumi.Resource>[]): HardenedContainer {
-    const uploads = spec.uploads ?? (this.files.length ? asUploads(this.files) : undefined);
+    const configFiles = spec.configFiles ?? (this.files.length ? asConfigFiles(this.files) : undefined);
     this.#made = hardenedContainer(
       args.ctx,
-      { ...spec, image: args.image, memoryMb: args.memoryMb, ...(uploads ? { uploads } : {}) },
+      { ...spec, image: args.image, memoryMb: args.memoryMb, ...(configFiles ? { configFiles } : {}) },
       { parent: this, ...(dependsOn ? { dependsOn } : {}) },
     );
     return this.#made;

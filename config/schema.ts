@@ -132,6 +132,8 @@ export interface StackConfig {
   readonly backup: BackupSettings;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
+  /** The most CPU each container may use, in cores; capped at the host's cores when it has fewer. */
+  readonly cpuLimits: Readonly<Record<ServiceName, number>>;
 }
 
 /**
@@ -207,6 +209,24 @@ export const DEFAULTS = Object.freeze({
     cadvisor: 256,
     "dcgm-exporter": 512,
     qdrant: 2048,
+    "docker-proxy": 256,
+  } satisfies Record<ServiceName, number>),
+  // Enough that none of them is the bottleneck in normal use, and little enough that a runaway
+  // exporter or a heavy query cannot starve Ollama and LiteLLM. Ollama's is high for CPU offload.
+  cpuLimits: Object.freeze({
+    ollama: 16,
+    litellm: 4,
+    caddy: 2,
+    prometheus: 2,
+    loki: 2,
+    promtail: 0.5,
+    alloy: 1,
+    grafana: 2,
+    "node-exporter": 0.5,
+    cadvisor: 1,
+    "dcgm-exporter": 0.5,
+    qdrant: 4,
+    "docker-proxy": 0.2,
   } satisfies Record<ServiceName, number>),
   // 03:15 UTC daily, a week of copies.
   backup: Object.freeze({ enabled: true, schedule: "15 3 * * *", retention: 7 } satisfies BackupSettings),

@@ -8,7 +8,7 @@ import { validateBindAddress, validateDataRoot, validateHost } from "./validateH
 import { backupReachesQdrant, validateNetwork } from "./validateNetwork.js";
 import { validateCloudModels, validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
-import { validateImages, validateMemoryLimits } from "./validateServices.js";
+import { validateCpuLimits, validateImages, validateMemoryLimits } from "./validateServices.js";
 import { Collector, ConfigError, parseStructured } from "./validation.js";
 
 export { cronProblem } from "./cron.js";
@@ -38,6 +38,7 @@ export const CONFIG_KEYS = [
   "backupOffsiteEnv",
   "images",
   "memoryLimitsMb",
+  "cpuLimits",
 ] as const;
 
 export interface RawConfig {
@@ -86,6 +87,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   backupReachesQdrant(c, bindAddress, network.tls, backup.enabled);
   const images = validateImages(c, parseStructured(c, "images", v["images"]));
   const memoryLimitsMb = validateMemoryLimits(c, parseStructured(c, "memoryLimitsMb", v["memoryLimitsMb"]));
+  const cpuLimits = validateCpuLimits(c, parseStructured(c, "cpuLimits", v["cpuLimits"]));
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
 
@@ -110,6 +112,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     backup,
     images,
     memoryLimitsMb,
+    cpuLimits,
   });
 }
 

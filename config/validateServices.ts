@@ -1,4 +1,4 @@
-// The per-service maps of the contract: image pins and memory limits, each keyed by service name.
+// The per-service maps of the contract: image pins, memory limits and CPU limits, each keyed by service name.
 import { SERVICES, type ServiceName } from "../services/names.js";
 import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, imageRefProblem } from "./images.js";
 import { DEFAULTS } from "./schema.js";
@@ -37,5 +37,15 @@ export function validateMemoryLimits(c: Collector, raw: unknown): Record<Service
     typeof mb === "number" && Number.isInteger(mb) && mb >= 256 && mb <= 4_194_304
       ? { value: mb }
       : { problem: `${quote(mb)} is not a whole number of MiB from 256 up`, fix: `e.g. memoryLimitsMb: {${service}: ${DEFAULTS.memoryLimitsMb[service]}}` },
+  );
+}
+
+export function validateCpuLimits(c: Collector, raw: unknown): Record<ServiceName, number> {
+  return validateServiceMap<number>(c, "cpuLimits", raw, DEFAULTS.cpuLimits, (service, cores) =>
+    // Tenths of a core: the docker provider reads finer limits back rounded to one decimal in some
+    // cases (0.05 as "0.1"), which would replace the container on every up (see dockerCpus).
+    typeof cores === "number" && cores >= 0.1 && cores <= 1024 && Math.abs(cores * 10 - Math.round(cores * 10)) < 1e-9
+      ? { value: Math.round(cores * 10) / 10 }
+      : { problem: `${quote(cores)} is not a number of cores from 0.1 up, in tenths`, fix: `e.g. cpuLimits: {${service}: ${DEFAULTS.cpuLimits[service]}}` },
   );
 }

@@ -2,6 +2,14 @@
 // whether it can limit swap, which optional device paths exist, and the mount propagation of `/`. The same script serves the
 // program (run on every preview and up, so the mounts follow the host) and `doctor` (which explains
 // each gap with its fix). Free of Pulumi, so the CLIs can load it.
+import { DOCKER_SOCKET } from "../services/dockerProxy.js";
+
+/**
+ * Where the host's runtime sockets (Docker's, containerd's) appear inside cAdvisor's /rootfs: each
+ * gets an empty tmpfs over it. /var/run is usually a link to /run; where it is a folder of its own,
+ * its mask hides it too. Nothing cAdvisor reads is under them.
+ */
+export const CADVISOR_MASKED_PATHS = Object.freeze(["/rootfs/run", "/rootfs/var/run"] as const);
 
 /** Host paths an exporter mounts only when they exist. */
 export const OPTIONAL_HOST_PATHS = Object.freeze(["/dev/disk", "/dev/kmsg"] as const);
@@ -14,6 +22,12 @@ export interface HostFacts {
   readonly dockerRoot?: string;
   /** `docker info`'s SwapLimit: whether the kernel lets Docker limit a container's swap. */
   readonly swapLimit?: boolean;
+  /** `docker info`'s NCPU: the cores Docker counts, the most a container's CPU limit may be. */
+  readonly cores?: number;
+  /** `docker info`'s Driver: `overlayfs` means the containerd image store. */
+  readonly storageDriver?: string;
+  /** The group that owns the Docker socket: the socket proxy joins it to read the socket. */
+  readonly socketGroup?: number;
   readonly existing: readonly OptionalHostPath[];
   /** Propagation of the host's `/` mount; undefined when /proc/self/mountinfo could not be read. */
   readonly rootPropagation?: Propagation;
@@ -24,7 +38,8 @@ export interface HostFacts {
  * fields between field 7 and "-": `shared:N`, `master:N`), so it needs neither findmnt nor root.
  */
 export const HOST_PROBE_SCRIPT = [
-  `docker info --format 'dockerRoot={{.DockerRootDir}}{{println}}swapLimit={{.SwapLimit}}' 2>/dev/null || echo "dockerRoot="`,
+  `docker info --format 'dockerRoot={{.DockerRootDir}}{{println}}swapLimit={{.SwapLimit}}{{println}}cores={{.NCPU}}{{println}}storageDriver={{.Driver}}' 2>/dev/null || echo "dockerRoot="`,
+  `echo "socketGroup=$(stat -L -c %g ${DOCKER_SOCKET} 2>/dev/null)"`,
   `for p in ${OPTIONAL_HOST_PATHS.join(" ")}; do if [ -e "$p" ]; then echo "exists=$p"; fi; done`,
   `awk '$5 == "/" { p = "private"; for (i = 7; i <= NF && $i != "-"; i++) { if ($i ~ /^shared:/) p = "shared"; else if ($i ~ /^master:/ && p != "shared") p = "slave" } r = p } END { if (r != "") print "rootPropagation=" r }' /proc/self/mountinfo`,
 ].join("\n");
@@ -33,6 +48,9 @@ export function parseHostProbe(stdout: string): HostFacts {
   let dockerRoot: string | undefined;
   let rootPropagation: Propagation | undefined;
   let swapLimit: boolean | undefined;
+  let cores: number | undefined;
+  let storageDriver: string | undefined;
+  let socketGroup: number | undefined;
   const existing: OptionalHostPath[] = [];
   for (const line of stdout.split("\n")) {
     const eq = line.indexOf("=");
@@ -41,21 +59,40 @@ export function parseHostProbe(stdout: string): HostFacts {
     const value = line.slice(eq + 1).trim();
     if (key === "dockerRoot" && value.startsWith("/")) dockerRoot = value;
     if (key === "swapLimit" && (value === "true" || value === "false")) swapLimit = value === "true";
+    if (key === "cores" && /^[1-9]\d*$/.test(value)) cores = Number(value);
+    if (key === "storageDriver" && /^[\w.-]+$/.test(value)) storageDriver = value;
+    if (key === "socketGroup" && /^\d+$/.test(value)) socketGroup = Number(value);
     if (key === "exists" && (OPTIONAL_HOST_PATHS as readonly string[]).includes(value)) existing.push(value as OptionalHostPath);
     if (key === "rootPropagation" && (value === "shared" || value === "slave" || value === "private")) rootPropagation = value;
   }
-  return { ...(dockerRoot ? { dockerRoot } : {}), ...(swapLimit !== undefined ? { swapLimit } : {}), existing: OPTIONAL_HOST_PATHS.filter((p) => existing.includes(p)), ...(rootPropagation ? { rootPropagation } : {}) };
+  return {
+    ...(dockerRoot ? { dockerRoot } : {}),
+    ...(swapLimit !== undefined ? { swapLimit } : {}),
+    ...(cores !== undefined ? { cores } : {}),
+    ...(storageDriver ? { storageDriver } : {}),
+    ...(socketGroup !== undefined ? { socketGroup } : {}),
+    existing: OPTIONAL_HOST_PATHS.filter((p) => existing.includes(p)),
+    ...(rootPropagation ? { rootPropagation } : {}),
+  };
+}
+
+/**
+ * Each service's CPU limit as Docker will take it: Docker refuses a limit above the cores it counts,
+ * so a larger one means "every core". Unknown cores (Docker did not answer) keep the limits as set.
+ */
+export function cpuLimitsForHost<K extends string>(limits: Readonly<Record<K, number>>, cores: number | undefined): Record<K, number> {
+  return Object.fromEntries(Object.entries<number>(limits).map(([s, n]) => [s, cores === undefined ? n : Math.min(n, cores)])) as Record<K, number>;
 }
 
 /** One thing the host lacks, what the stack does without it, and how to fix the host. */
 /** What the probe looks at, one name each: doctor prints a line for each. */
-export const HOST_ASPECTS = Object.freeze(["root-propagation", "docker-root", "dev-disk", "dev-kmsg", "swap-limit"] as const);
+export const HOST_ASPECTS = Object.freeze(["root-propagation", "docker-root", "dev-disk", "dev-kmsg", "swap-limit", "image-store", "docker-socket"] as const);
 export type HostAspect = (typeof HOST_ASPECTS)[number];
 
 export interface HostGap {
   readonly aspect: HostAspect;
-  /** What does without: an exporter, or `docker` for every container. */
-  readonly exporter: "node-exporter" | "cadvisor" | "docker";
+  /** What does without: an exporter, the socket proxy (and so the log shipper), or `docker` for every container. */
+  readonly exporter: "node-exporter" | "cadvisor" | "docker-proxy" | "docker";
   readonly problem: string;
   readonly effect: string;
   readonly fix: string;
@@ -70,8 +107,12 @@ export interface BindMount {
 export interface HostPlan {
   /** Whether Docker can limit swap here (see hardenedContainer's memorySwap). */
   readonly swapLimited: boolean;
+  /** The cores Docker counts, when it answered: the cap on every CPU limit. */
+  readonly cores?: number;
   readonly nodeExporter: { readonly rootMount: BindMount };
   readonly cadvisor: { readonly mounts: readonly BindMount[]; readonly devices: readonly string[] };
+  /** The Docker socket's group, for the socket proxy; undefined when it could not be read. */
+  readonly socketGroup?: number;
   readonly gaps: readonly HostGap[];
 }
 
@@ -93,9 +134,11 @@ export function planForHost(facts: HostFacts): HostPlan {
       fix: "sudo mount --make-rshared / (systemd hosts do this at boot; on others add it to the boot scripts)",
     });
   }
+  // No /var/run: cAdvisor's upstream instructions mount it only for the runtime sockets, which are
+  // root on the host. The Docker API comes through the socket proxy instead, and the sockets under
+  // /rootfs are hidden (CADVISOR_MASKED_PATHS).
   const cadvisorMounts: BindMount[] = [
     { source: "/", target: "/rootfs" },
-    { source: "/var/run", target: "/var/run" },
     { source: "/sys", target: "/sys" },
   ];
   if (facts.dockerRoot) {
@@ -142,16 +185,37 @@ export function planForHost(facts: HostFacts): HostPlan {
       fix: "give the host a kernel log device (/dev/kmsg); container hosts such as LXC need it passed through",
     });
   }
+  if (facts.storageDriver === "overlayfs") {
+    gaps.push({
+      aspect: "image-store",
+      exporter: "cadvisor",
+      problem: "Docker keeps images in the containerd image store (storage driver overlayfs)",
+      effect: "cAdvisor then needs containerd's socket, which is root on the host and is not given to it, so per-container CPU, memory and network series are missing",
+      fix: 'switch Docker back to its own image store ("features": {"containerd-snapshotter": false} in /etc/docker/daemon.json, then restart Docker and pull the images again), or set exporters.cadvisor to false',
+    });
+  }
+  if (facts.socketGroup === undefined) {
+    gaps.push({
+      aspect: "docker-socket",
+      exporter: "docker-proxy",
+      problem: `the group of ${DOCKER_SOCKET} could not be read`,
+      effect: "the socket proxy may not be able to read the socket, and without it the log shipper and cAdvisor see no containers",
+      fix: `make ${DOCKER_SOCKET} readable by its group (the docker group) and visible to the deploy user, then run pulumi up again`,
+    });
+  }
   return {
     swapLimited,
+    ...(facts.cores !== undefined ? { cores: facts.cores } : {}),
     nodeExporter: { rootMount: { source: "/", target: "/host", ...(rootShared ? { propagation: "rslave" as const } : {}) } },
     cadvisor: { mounts: cadvisorMounts, devices },
+    ...(facts.socketGroup !== undefined ? { socketGroup: facts.socketGroup } : {}),
     gaps,
   };
 }
 
 /** The gaps that matter to a stack: those of exporters it runs, and Docker's own. */
 export function relevantGaps(gaps: readonly HostGap[], exporters: { readonly nodeExporter: boolean; readonly cadvisor: boolean }): HostGap[] {
+  // The socket proxy always runs: the log shipper needs it.
   return gaps.filter((g) => (g.exporter === "node-exporter" ? exporters.nodeExporter : g.exporter === "cadvisor" ? exporters.cadvisor : true));
 }
 

@@ -6,6 +6,11 @@ export interface FolderSpec {
   readonly uid: number;
   readonly gid: number;
   readonly mode: string;
+  /**
+   * Owners (`uid:gid`) the folder had under an earlier release of this program: found with one of
+   * them and holding files, the folder is this service's own, and is handed over with chown -R.
+   */
+  readonly formerOwners?: readonly string[];
 }
 
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -25,6 +30,10 @@ export function folderCreateScript(f: FolderSpec): string {
     // may be someone else's (a dataRoot pointed at the wrong place). Refuse and say how to proceed.
     `if $SUDO test -d ${dir} && [ -n "$($SUDO ls -A ${dir})" ]; then`,
     `  found=$($SUDO stat -c %u:%g ${dir})`,
+    ...(f.formerOwners ?? []).map(
+      (former) =>
+        `  if [ "$found" = "${former}" ]; then echo "ai-gateway: ${f.path} belonged to ${former}, which this service ran as before; handing it to ${owner}" >&2; $SUDO chown -R ${owner} ${dir} || exit 1; found=${owner}; fi`,
+    ),
     `  if [ "$found" != "${owner}" ]; then echo "ai-gateway: ${f.path} already holds files and belongs to $found, not ${owner}; its owner is left as it is. Fix: move those files away, or if they are this service's data: sudo chown -R ${owner} ${dir}" >&2; exit 1; fi`,
     `fi`,
     `$SUDO ${install} || { echo "ai-gateway: cannot create ${f.path} owned by ${owner} as $(id -un); run once: sudo ${install}" >&2; exit 1; }`,

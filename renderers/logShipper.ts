@@ -1,5 +1,5 @@
 // The log shipper's config, for either agent: Promtail (YAML) or Grafana Alloy (its own syntax).
-// Both discover this stack's containers through the Docker socket and label every line with
+// Both discover this stack's containers through the Docker API (the socket proxy) and label every line with
 // `container`, `service` and `stack`: three low-cardinality labels; anything per request stays in the line.
 import type { LogShipper } from "../config/schema.js";
 import { LABEL_KEYS } from "../services/names.js";
@@ -9,7 +9,8 @@ export interface LogShipperRenderInput {
   readonly shipper: LogShipper;
   readonly stack: string;
   readonly lokiPushUrl: string;
-  readonly dockerSocket: string;
+  /** The Docker API as a Docker host URL: the socket proxy, `tcp://docker-proxy:2375`. */
+  readonly dockerHost: string;
   /** Promtail's positions file, or Alloy's storage folder, inside the container. */
   readonly statePath: string;
   readonly httpPort: number;
@@ -43,7 +44,7 @@ export function buildPromtailConfig(input: LogShipperRenderInput): Record<string
       {
         job_name: "docker",
         docker_sd_configs: [
-          { host: `unix://${input.dockerSocket}`, refresh_interval: "15s", filters: [{ name: "label", values: [`${LABEL_KEYS.stack}=${input.stack}`] }] },
+          { host: input.dockerHost, refresh_interval: "15s", filters: [{ name: "label", values: [`${LABEL_KEYS.stack}=${input.stack}`] }] },
         ],
         relabel_configs: relabels().map((r) => ({ source_labels: [r.source], target_label: r.target, ...(r.regex ? { regex: r.regex } : {}) })),
       },
@@ -77,13 +78,12 @@ function alloyBlock(b: AlloyBlock, indent = ""): string {
 }
 
 export function renderAlloyConfig(input: LogShipperRenderInput): string {
-  const socket = `unix://${input.dockerSocket}`;
   const blocks: AlloyBlock[] = [
     {
       name: "discovery.docker",
       label: "stack",
       attrs: [
-        ["host", socket],
+        ["host", input.dockerHost],
         ["refresh_interval", "15s"],
       ],
       blocks: [{ name: "filter", attrs: [["name", "label"], ["values", [`${LABEL_KEYS.stack}=${input.stack}`]]] }],
@@ -102,7 +102,7 @@ export function renderAlloyConfig(input: LogShipperRenderInput): string {
       name: "loki.source.docker",
       label: "stack",
       attrs: [
-        ["host", socket],
+        ["host", input.dockerHost],
         ["targets", { ref: "discovery.docker.stack.targets" }],
         ["relabel_rules", { ref: "discovery.relabel.stack.rules" }],
         ["forward_to", { ref: "[loki.write.local.receiver]" }],

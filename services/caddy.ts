@@ -10,6 +10,7 @@ export const CADDY = Object.freeze({
   port: LITELLM.port,
   published: true,
   caddyfilePath: "/etc/caddy/Caddyfile",
+  configFolders: ["/etc/caddy"],
   // The image runs as root; /data keeps certificates and Caddy's own CA once TLS is on.
   uid: 0,
   gid: 0,
@@ -18,6 +19,18 @@ export const CADDY = Object.freeze({
   // busybox wget is in the image; the admin API answers once the config is loaded.
   healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:2019/config/"], interval: "10s", timeout: "5s", startPeriod: "10s", retries: 3 },
   waitTimeoutSeconds: 60,
+  confinement: {
+    capAdds: [
+      {
+        cap: "CAP_NET_BIND_SERVICE",
+        why: "the caddy binary carries the file capability cap_net_bind_service, and the kernel refuses to run it at all when that capability is not in the bounding set, even on high ports (caddy-docker#396)",
+      },
+    ],
+    rootWhy: "the official image has no user of its own (its rootless variant is not a confirmed published tag); with every other capability dropped, root here can bind ports and read its own files, nothing more",
+    // Certificates and the CA are in /data, the data folder; /config holds only the autosaved config.
+    rootFs: { readOnly: true, tmpfs: ["/config", "/tmp"] },
+    pidsLimit: 512,
+  },
   // Longer than a LiteLLM container takes to start and pass its first probe.
   retrySeconds: 30,
   // A chat request with a long context is well under a megabyte; images sent inline can be a few.

@@ -1,6 +1,7 @@
 // Every service's facts in one table, and what follows from them: which ports are published and
 // where a service is reached on the stack network.
 import { CADDY } from "./caddy.js";
+import { DOCKER_PROXY } from "./dockerProxy.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
@@ -25,6 +26,7 @@ export const FACTS: Readonly<Record<ServiceName, ServiceFacts>> = Object.freeze(
   cadvisor: CADVISOR,
   "dcgm-exporter": DCGM_EXPORTER,
   qdrant: QDRANT,
+  "docker-proxy": DOCKER_PROXY,
 });
 
 /** The host port a service publishes on bindAddress (the same number as inside), or undefined. */

@@ -17,7 +17,8 @@ import { FACTS, internalUrl } from "./catalog.js";
 import { planExposure } from "./exposure.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
-import { DOCKER_SOCKET, SHIPPERS } from "./logShippers.js";
+import { DOCKER_PROXY_URL } from "./dockerProxy.js";
+import { SHIPPERS } from "./logShippers.js";
 import { LOKI } from "./loki.js";
 import type { ServiceName } from "./names.js";
 import { PROMETHEUS, scrapeTargets } from "./prometheus.js";
@@ -108,7 +109,7 @@ function logShipperFiles(config: StackConfig): GeneratedFile[] {
     shipper,
     stack: config.stack,
     lokiPushUrl: `${internalUrl("loki")}/loki/api/v1/push`,
-    dockerSocket: DOCKER_SOCKET,
+    dockerHost: DOCKER_PROXY_URL,
     statePath: facts.dataPath,
     httpPort: facts.port,
   });

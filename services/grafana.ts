@@ -14,9 +14,13 @@ export const GRAFANA = Object.freeze({
   provisioningPath: "/etc/grafana/provisioning",
   dashboardsPath: "/etc/grafana/dashboards",
   passwordFile: "/run/secrets/grafana-admin-password",
+  configFolders: ["/etc/grafana/provisioning/datasources", "/etc/grafana/provisioning/dashboards", "/etc/grafana/dashboards", "/run/secrets"],
   // The one image here that ships curl. /api/health also checks Grafana's database.
   healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/api/health"], interval: "10s", timeout: "5s", startPeriod: "30s", retries: 5 },
   waitTimeoutSeconds: 180,
+  // Its database and plugins are in the data folder; logs go to the console (grafanaEnv), plugin
+  // downloads to /tmp.
+  confinement: { capAdds: [], rootFs: { readOnly: true, tmpfs: ["/tmp", "/var/log/grafana"] }, pidsLimit: 512 },
 } as const satisfies ServiceFacts & Record<string, unknown>);
 
 /** Environment that is not secret: the password arrives through GF_SECURITY_ADMIN_PASSWORD__FILE. */
@@ -28,4 +32,11 @@ export const grafanaEnv = (): string[] => [
   "GF_AUTH_ANONYMOUS_ENABLED=false",
   "GF_ANALYTICS_REPORTING_ENABLED=false",
   "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+  // Console only: the image's default also writes /var/log/grafana, which would fill a tmpfs.
+  "GF_LOG_MODE=console",
+  // Grafana 13 installs its preinstalled apps from grafana.com at every start and updates its bundled
+  // plugins in place under /usr/share/grafana, which a read-only root refuses, and the plugin is then
+  // unloaded (grafana#132528). The dashboards here need none of them.
+  "GF_PLUGINS_PREINSTALL_DISABLED=true",
+  "GF_PLUGINS_PREINSTALL_AUTO_UPDATE=false",
 ];

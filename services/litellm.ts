@@ -14,7 +14,9 @@ export const LITELLM = Object.freeze({
   // The default image runs as root; LiteLLM keeps no data of its own here.
   uid: 0,
   gid: 0,
-  configPath: "/app/config.yaml",
+  // Not under /app: that is where the image keeps its Python environment.
+  configPath: "/etc/litellm/config.yaml",
+  configFolders: ["/etc/litellm"],
   // /metrics answers 307 to /metrics/; some scrapers do not follow it, so scrape the target directly.
   metricsPath: "/metrics/",
   // One worker: the GPU, not the async proxy, is the bottleneck on one host, and several workers
@@ -37,6 +39,13 @@ export const LITELLM = Object.freeze({
     retries: 3,
   },
   waitTimeoutSeconds: 180,
+  confinement: {
+    capAdds: [],
+    rootWhy: "the default image runs as root; the non-root variant is a separate image (litellm-non_root) whose 1.100.0 tag could not be confirmed",
+    // Measured: with no database the proxy writes nothing outside /tmp (it only warns that it cannot fetch the remote cost map).
+    rootFs: { readOnly: true, tmpfs: ["/tmp"] },
+    pidsLimit: 1024,
+  },
 } as const satisfies ServiceFacts & Record<string, unknown>);
 
 /** Environment that is not secret. The cost map ships in the image, so startup fetches nothing. */

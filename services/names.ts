@@ -14,6 +14,7 @@ export const SERVICES = [
   "cadvisor",
   "dcgm-exporter",
   "qdrant",
+  "docker-proxy",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 

@@ -16,6 +16,16 @@ export const OLLAMA = Object.freeze({
   // The first probe runs one interval after start, and `pulumi up` waits for it: keep the interval short.
   healthcheck: { tests: ["CMD", "ollama", "list"], interval: "10s", timeout: "10s", startPeriod: "30s", retries: 5 },
   waitTimeoutSeconds: 180,
+  confinement: {
+    capAdds: [],
+    rootWhy:
+      "the image has no user of its own and keeps models under /root/.ollama; another user needs HOME moved, and reaching the GPU as that user depends on each host's device permissions",
+    // Models, keys and partial downloads all go under ~/.ollama, the data folder.
+    rootFs: { readOnly: true, tmpfs: ["/tmp"] },
+    // Each loaded model is a runner process with about a thread per core.
+    pidsLimit: 2048,
+    hostAccess: "the GPUs in ollama.gpus",
+  },
 } as const satisfies ServiceFacts);
 
 /** The `gpus` value for docker, or undefined for a CPU-only stack. */

@@ -20,6 +20,7 @@ export const PROMETHEUS = Object.freeze({
   gid: 65534,
   dataPath: "/prometheus",
   configDir: "/etc/prometheus",
+  configFolders: ["/etc/prometheus"],
   // Relative paths in prometheus.yml resolve against the config file's folder.
   rulesDir: "rules",
   litellmKeyFile: "secrets/litellm-master-key",
@@ -27,6 +28,8 @@ export const PROMETHEUS = Object.freeze({
   // promtool ships in the image and needs no shell (the distroless variant has none).
   healthcheck: { tests: ["CMD", "promtool", "check", "healthy", "--url=http://127.0.0.1:9090"], interval: "10s", timeout: "5s", startPeriod: "30s", retries: 5 },
   waitTimeoutSeconds: 120,
+  // Writes only its TSDB, the data folder.
+  confinement: { capAdds: [], rootFs: { readOnly: true, tmpfs: [] }, pidsLimit: 512 },
 } as const satisfies ServiceFacts & Record<string, unknown>);
 
 /** What Prometheus scrapes for a stack config. Ollama has no /metrics; LiteLLM covers its requests. */

@@ -142,6 +142,8 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
   }
 
   checks.push(...hostProbeChecks(config, run));
+  const limits = processLimitCheck(config, run);
+  if (limits) checks.push(limits);
 
   const ntp = run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"]);
   checks.push(
@@ -152,12 +154,33 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
   return checks;
 }
 
+/**
+ * Once the stack runs: each of its containers has the process limit `pulumi up` sets with
+ * `docker update --pids-limit` (the provider cannot set it). Nothing to check before the first up.
+ */
+function processLimitCheck(config: StackConfig, run: HostRunner): Check | undefined {
+  const names = run(["docker", "ps", "--filter", `label=${LABEL_KEYS.stack}=${config.stack}`, "--format", "{{.Names}}"]).stdout.split("\n").filter(Boolean);
+  if (!names.length) return undefined;
+  const inspect = run(["docker", "inspect", "--format", "{{.Name}} {{.HostConfig.PidsLimit}}", ...names]);
+  const unlimited = inspect.stdout
+    .split("\n")
+    .map((l) => l.trim().split(" "))
+    .filter(([name, limit]) => name && !(Number(limit) > 0))
+    .map(([name]) => name!.replace(/^\//, ""));
+  if (inspect.code !== 0) return { name: "Process limits", ok: false, detail: "docker inspect failed on the stack's containers", fix: "make `docker inspect` work for this user, then run doctor again" };
+  return unlimited.length
+    ? { name: "Process limits", ok: false, detail: `no process limit on ${unlimited.join(", ")}`, fix: "run `pulumi up` again: it sets each limit with docker update --pids-limit" }
+    : { name: "Process limits", ok: true, detail: `each of the ${names.length} running containers has one` };
+}
+
 const ASPECT_NAMES: Record<HostAspect, string> = {
   "root-propagation": "Root mount",
   "docker-root": "Docker root",
   "dev-disk": "/dev/disk",
   "dev-kmsg": "/dev/kmsg",
   "swap-limit": "Swap limit",
+  "image-store": "Image store",
+  "docker-socket": "Docker socket",
 };
 
 /**
@@ -174,6 +197,8 @@ function hostProbeChecks(config: StackConfig, run: HostRunner): Check[] {
     "dev-disk": "/dev/disk exists: cAdvisor mounts it",
     "dev-kmsg": "/dev/kmsg exists: cAdvisor counts out-of-memory kills",
     "swap-limit": "Docker can limit swap: each memory limit is a hard limit",
+    "image-store": `Docker's own image store (${facts.storageDriver}): cAdvisor sees every container through the API`,
+    "docker-socket": `the socket belongs to group ${facts.socketGroup}: the socket proxy joins it`,
   };
   const needed: Record<HostAspect, boolean> = {
     "root-propagation": config.exporters.nodeExporter,
@@ -181,10 +206,15 @@ function hostProbeChecks(config: StackConfig, run: HostRunner): Check[] {
     "dev-disk": config.exporters.cadvisor,
     "dev-kmsg": config.exporters.cadvisor,
     "swap-limit": true,
+    "image-store": config.exporters.cadvisor,
+    "docker-socket": true,
   };
   // The program keeps the swap limit when Docker does not answer (a healthy host's answer); doctor says it could not tell.
   if (facts.swapLimit === undefined) {
     gaps.push({ aspect: "swap-limit", exporter: "docker", problem: "docker info did not say whether Docker can limit swap", effect: "a memory limit may not bound swap", fix: "make `docker info` work for this user, then run doctor again" });
+  }
+  if (facts.storageDriver === undefined) {
+    gaps.push({ aspect: "image-store", exporter: "cadvisor", problem: "docker info did not name Docker's storage driver", effect: "cAdvisor may see no containers (the containerd image store)", fix: "make `docker info` work for this user, then run doctor again" });
   }
   return HOST_ASPECTS.filter((a) => needed[a]).map((aspect) => {
     const gap = gaps.find((g) => g.aspect === aspect);

@@ -42,7 +42,7 @@ function writeEnv(qdrantUrl: string, retention = 3, grafanaData = paths().grafan
     qdrantUrl,
     grafanaData,
     grafanaContainer: "",
-    configSources: ["ai-gateway-dev-litellm:/app/config.yaml"],
+    configSources: ["ai-gateway-dev-litellm:/etc/litellm/config.yaml"],
     stateDir: paths().state,
   });
   writeFileSync(envFile, env);
@@ -97,7 +97,7 @@ describe("backup → restore", () => {
     const dir = join(paths().backups, "20260101T031500Z");
     const manifest = readFileSync(join(dir, "MANIFEST.sha256"), "utf8");
     expect(manifest.split("\n").filter(Boolean).map((l) => l.split("  ")[1]).sort()).toEqual([
-      "./config/ai-gateway-dev-litellm_app_config.yaml.tar",
+      "./config/ai-gateway-dev-litellm_etc_litellm_config.yaml.tar",
       "./grafana.tar.gz",
       "./pulumi-state.tar.gz",
       "./qdrant/code.snapshot",

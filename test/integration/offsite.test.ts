@@ -214,7 +214,7 @@ describe("the program with backup.offsite, under mocks", () => {
   const CREDENTIAL = "AKIA-program-credential";
   const base: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
   const rulesOf = (run: Awaited<ReturnType<typeof runProgram>>) =>
-    (run.one(CONTAINER, "prometheus").inputs.uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/prometheus/rules/backup.yml")!.content;
+    run.configFiles(run.one(CONTAINER, "prometheus")).find((u) => u.file === "/etc/prometheus/rules/backup.yml")!.content;
 
   it("installs the password and credentials from a secret stdin only, with the settings, the check's cron line and the alerts", async () => {
     const run = await runProgram({

@@ -83,7 +83,7 @@ function writeEnv(toolDir: string) {
     qdrantUrl: qdrantUrl,
     grafanaData: p().grafana,
     grafanaContainer: "",
-    configSources: ["ai-gateway-dev-litellm:/app/config.yaml"],
+    configSources: ["ai-gateway-dev-litellm:/etc/litellm/config.yaml"],
     stateDir: p().state,
   };
   writeFileSync(p().env, renderBackupEnv(input), { mode: 0o600 });

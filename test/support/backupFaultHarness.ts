@@ -110,7 +110,7 @@ export class Harness {
         qdrantUrl,
         grafanaData: this.grafana,
         grafanaContainer: GRAFANA_CONTAINER,
-        configSources: ["ai-gateway-dev-litellm:/app/config.yaml"],
+        configSources: ["ai-gateway-dev-litellm:/etc/litellm/config.yaml"],
         stateDir: this.state,
       }),
     );

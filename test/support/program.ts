@@ -39,6 +39,28 @@ export interface ProgramRun {
   one(type: string, name: string): Registered;
   /** The one container of a service, found by its `ai-gateway.service` label (LiteLLM's name carries a version). */
   container(service: string): Registered;
+  /** A container's config files, read back from the host command that writes them (host/configFiles.ts). */
+  configFiles(container: Registered): ConfigFileSeen[];
+}
+
+export interface ConfigFileSeen {
+  readonly file: string;
+  readonly content: string;
+  readonly permissions: string;
+  readonly owner: string;
+  /** Whether the bundle they travel in is a Pulumi secret. */
+  readonly secret: boolean;
+}
+
+/** Decodes the bundle host/configFiles.ts sends on standard input. */
+export function decodeConfigBundle(bundle: string, secret: boolean): ConfigFileSeen[] {
+  const lines = bundle.split("\n");
+  const out: ConfigFileSeen[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const [permissions, owner, file] = lines[i]!.split(" ");
+    out.push({ file: file!, permissions: permissions!, owner: owner!, content: Buffer.from(lines[i + 1]!, "base64").toString("utf8"), secret });
+  }
+  return out;
 }
 
 export const isSecretInput = (v: unknown) => rpc.isRpcSecret(v);
@@ -62,7 +84,7 @@ export interface ProgramConfig {
 }
 
 /** Recorded on a systemd host with Docker's default data root. */
-export const EQUIPPED_HOST_PROBE = "dockerRoot=/var/lib/docker\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n";
+export const EQUIPPED_HOST_PROBE = "dockerRoot=/var/lib/docker\nswapLimit=true\ncores=8\nstorageDriver=overlay2\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n";
 
 export interface Invoked {
   readonly token: string;
@@ -134,6 +156,11 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
         const found = resources.filter((r) => r.type === "docker:index/container:Container" && serviceOf(r) === service);
         if (found.length !== 1) throw new Error(`expected one ${service} container, found ${found.length}`);
         return found[0]!;
+      },
+      configFiles: (container) => {
+        const found = resources.filter((r) => r.type.startsWith("command:") && r.name === `${container.name}-config`);
+        if (found.length !== 1) throw new Error(`expected one config command for ${container.name}, found ${found.length}`);
+        return decodeConfigBundle(found[0]!.inputs.stdin as string, isSecretInput(found[0]!.rawInputs["stdin"]));
       },
       one: (type, name) => {
         const found = resources.filter((r) => r.type === type && r.name === name);

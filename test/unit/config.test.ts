@@ -162,6 +162,9 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["unknown routing strategy", withValues({ routingStrategy: "round-robin" }), /ai-gateway:routingStrategy: "round-robin" is not one of simple-shuffle/],
     ["Ollama host without scheme", withOllama({ hosts: ["gpu-02.lan:11434"] }), /ai-gateway:ollama.hosts\[0\]: "gpu-02.lan:11434" is not a valid Ollama base URL/],
     ["tiny memory limit", withValues({ memoryLimitsMb: JSON.stringify({ litellm: 10 }) }), /ai-gateway:memoryLimitsMb.litellm: 10 is not a whole number of MiB/],
+    ["CPU limit finer than a tenth", withValues({ cpuLimits: JSON.stringify({ litellm: 0.25 }) }), /ai-gateway:cpuLimits.litellm: 0.25 is not a number of cores from 0.1 up, in tenths.*e\.g\. cpuLimits: \{litellm: 4\}/],
+    ["CPU limit of nothing", withValues({ cpuLimits: JSON.stringify({ grafana: 0 }) }), /ai-gateway:cpuLimits.grafana: 0 is not a number of cores/],
+    ["CPU limit for an unknown service", withValues({ cpuLimits: JSON.stringify({ redis: 1 }) }), /ai-gateway:cpuLimits/],
   ];
   it.each(cases)("%s", (_name, raw, pattern) => {
     expect(problemsOf(raw)).toMatch(pattern);

@@ -26,7 +26,7 @@ describe("a gateway config edit under mocks", () => {
     const litellm = run.container("litellm").inputs;
     expect(litellm.ports ?? []).toEqual([]);
     expect(litellm.networksAdvanced[0].aliases).toEqual(["litellm"]);
-    expect(run.container("caddy").inputs.uploads).toEqual([{ file: "/etc/caddy/Caddyfile", content: generatedFiles(validateStackConfig(dev)).find((f) => f.service === "caddy")!.content }]);
+    expect(run.configFiles(run.container("caddy")).map((f) => [f.file, f.content])).toEqual([["/etc/caddy/Caddyfile", generatedFiles(validateStackConfig(dev)).find((f) => f.service === "caddy")!.content]]);
   });
 
   it("names the LiteLLM container by its config version, the same for the same config", async () => {

@@ -1,13 +1,13 @@
 // The host probe: its script runs for real here, and the exporters' mounts follow what it reports.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { planForHost, formatGap, HOST_PROBE_SCRIPT, parseHostProbe } from "../../host/probe.js";
+import { cpuLimitsForHost, formatGap, HOST_PROBE_SCRIPT, parseHostProbe, planForHost } from "../../host/probe.js";
 import { requiresTool } from "../support/requires.js";
 
 // Recorded `sh -s` outputs: a systemd host, and a VM whose / is private, without udev or /dev/kmsg and
 // with Docker's data root moved to another disk.
-const EQUIPPED = "dockerRoot=/var/lib/docker\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n";
-const BARE = "dockerRoot=/srv/docker\nrootPropagation=private\n";
+const EQUIPPED = "dockerRoot=/var/lib/docker\ncores=8\nstorageDriver=overlay2\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n";
+const BARE = "dockerRoot=/srv/docker\nsocketGroup=0\nrootPropagation=private\n";
 
 describe("host probe", () => {
   const shellcheck = requiresTool("shellcheck", "apt-get install -y shellcheck");
@@ -24,14 +24,19 @@ describe("host probe", () => {
     // Every Linux machine has a / mount; its propagation is one of the three.
     expect(["shared", "slave", "private"]).toContain(facts.rootPropagation);
     expect(r.stdout).toMatch(/^dockerRoot=/m);
+    expect(r.stdout).toMatch(/^socketGroup=/m);
   });
 
   it("parses a recorded probe and ignores lines it does not know", () => {
     expect(parseHostProbe(`${EQUIPPED}exists=/etc/passwd\nnoise\ndockerRoot=relative\n`)).toEqual({
       dockerRoot: "/var/lib/docker",
+      cores: 8,
+      storageDriver: "overlay2",
+      socketGroup: 999,
       existing: ["/dev/disk", "/dev/kmsg"],
       rootPropagation: "shared",
     });
+    expect(parseHostProbe("cores=0\ncores=two\nsocketGroup=\nstorageDriver=a b\n")).toEqual({ existing: [] });
     expect(parseHostProbe("dockerRoot=\n")).toEqual({ existing: [] });
   });
 
@@ -39,8 +44,26 @@ describe("host probe", () => {
     const plan = planForHost(parseHostProbe(EQUIPPED));
     expect(plan.gaps).toEqual([]);
     expect(plan.nodeExporter.rootMount).toEqual({ source: "/", target: "/host", propagation: "rslave" });
-    expect(plan.cadvisor.mounts.map((m) => m.source)).toEqual(["/", "/var/run", "/sys", "/var/lib/docker", "/dev/disk"]);
+    // No /var/run: the runtime sockets are root on the host; the Docker API comes through the proxy.
+    expect(plan.cadvisor.mounts.map((m) => m.source)).toEqual(["/", "/sys", "/var/lib/docker", "/dev/disk"]);
     expect(plan.cadvisor.devices).toEqual(["/dev/kmsg"]);
+    expect(plan.socketGroup).toBe(999);
+    expect(plan.cores).toBe(8);
+  });
+
+  it("caps each CPU limit at the cores Docker counts, and keeps them where Docker did not answer", () => {
+    expect(cpuLimitsForHost({ ollama: 16, litellm: 4, caddy: 0.5 }, 2)).toEqual({ ollama: 2, litellm: 2, caddy: 0.5 });
+    expect(cpuLimitsForHost({ ollama: 16 }, undefined)).toEqual({ ollama: 16 });
+  });
+
+  it("says what cAdvisor loses on Docker's containerd image store, and what the proxy lacks without the socket's group", () => {
+    const plan = planForHost(parseHostProbe(EQUIPPED.replace("storageDriver=overlay2", "storageDriver=overlayfs").replace("socketGroup=999\n", "")));
+    expect(plan.gaps.map((g) => [g.aspect, g.exporter])).toEqual([
+      ["image-store", "cadvisor"],
+      ["docker-socket", "docker-proxy"],
+    ]);
+    expect(plan.gaps[0]!.fix).toContain("containerd-snapshotter");
+    expect(plan.socketGroup).toBeUndefined();
   });
 
   it("on a bare host mounts only what exists, where Docker keeps its data, and names each gap with a fix", () => {
@@ -59,7 +82,7 @@ describe("host probe", () => {
   });
 
   it("without an answer from Docker leaves its data root unmounted and says so", () => {
-    const plan = planForHost(parseHostProbe("dockerRoot=\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=slave\n"));
+    const plan = planForHost(parseHostProbe("dockerRoot=\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=slave\n"));
     expect(plan.nodeExporter.rootMount.propagation).toBe("rslave");
     expect(plan.gaps.map((g) => g.problem)).toEqual(["docker info did not report Docker's data root"]);
   });

@@ -121,13 +121,13 @@ describe("Loki and the log shippers", () => {
     expect(c.common.storage.filesystem.chunks_directory).toBe("/loki/chunks");
   });
 
-  const input = { stack: "dev", lokiPushUrl: "http://loki:3100/loki/api/v1/push", dockerSocket: "/var/run/docker.sock", statePath: "/state", httpPort: 9080 };
+  const input = { stack: "dev", lokiPushUrl: "http://loki:3100/loki/api/v1/push", dockerHost: "tcp://docker-proxy:2375", statePath: "/state", httpPort: 9080 };
 
   it("Promtail discovers this stack's containers and labels lines with container, service and stack", () => {
     const c = buildPromtailConfig({ ...input, shipper: "promtail" }) as any;
     expect(c.positions.filename).toBe("/state/positions.yaml");
     const job = c.scrape_configs[0];
-    expect(job.docker_sd_configs[0]).toMatchObject({ host: "unix:///var/run/docker.sock", filters: [{ name: "label", values: ["ai-gateway.stack=dev"] }] });
+    expect(job.docker_sd_configs[0]).toMatchObject({ host: "tcp://docker-proxy:2375", filters: [{ name: "label", values: ["ai-gateway.stack=dev"] }] });
     expect(job.relabel_configs.map((r: any) => r.target_label)).toEqual(["container", "service", "stack"]);
     expect(job.relabel_configs[1].source_labels).toEqual(["__meta_docker_container_label_ai_gateway_service"]);
   });

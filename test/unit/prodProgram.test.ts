@@ -33,12 +33,18 @@ describe("the prod stack under mocks", () => {
     const run = prodRun();
     expect(run.byType("command:local:Command")).toHaveLength(0);
     const remote = run.byType("command:remote:Command");
-    expect(remote.map((c) => c.name).sort()).toEqual(
+    // Besides one process limit per container (see the least-privilege tests):
+    const containers = run.byType("docker:index/container:Container").map((c) => c.name);
+    expect(remote.filter((c) => c.name.endsWith("-pids-limit")).map((c) => c.name).sort()).toEqual(containers.map((n) => `${n}-pids-limit`).sort());
+    // And one config folder per container that reads config files (see the least-privilege tests):
+    expect(remote.filter((c) => c.name.endsWith("-config")).map((c) => c.name.slice(0, -"-config".length)).every((n) => containers.includes(n))).toBe(true);
+    expect(remote.filter((c) => !c.name.endsWith("-pids-limit") && !c.name.endsWith("-config")).map((c) => c.name).sort()).toEqual(
       ["backup-install", "caddy-data", "entry-point-root-certificate", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
     );
     for (const c of remote) {
       expect(c.inputs.connection, c.name).toMatchObject({ host: "gpu-01.lan", user: "deploy", port: 22, hostKey: HOST_KEY });
-      expect(c.options.deleteBeforeReplace, c.name).toBe(true);
+      // Config folders are versioned, so a new one is written before the old one goes; every other command deletes first.
+      expect(c.options.deleteBeforeReplace, c.name).toBe(!c.name.endsWith("-config"));
     }
     // The state folder is on the machine that runs Pulumi, not on the GPU host: not backed up there.
     expect(run.one("command:remote:Command", "backup-install").inputs.create).not.toContain("STATE_DIR='");
@@ -49,7 +55,7 @@ describe("the prod stack under mocks", () => {
     const containers = run.byType("docker:index/container:Container");
     expect(containers.find((c) => c.name === "ollama")!.inputs.gpus).toBe("all");
     expect(containers.map((c) => c.name)).toContain("dcgm-exporter");
-    const rules = containers.find((c) => c.name === "prometheus")!.inputs.uploads.find((u: { file: string }) => u.file.endsWith("rules/gateway.yml")).content;
+    const rules = run.configFiles(containers.find((c) => c.name === "prometheus")!).find((u) => u.file.endsWith("rules/gateway.yml"))!.content;
     expect(rules).toContain("> 0.02");
   });
 

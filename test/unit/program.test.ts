@@ -12,7 +12,7 @@ import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type Pro
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
-const DEV_CONTAINERS = ["caddy", "cadvisor", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
+const DEV_CONTAINERS = ["caddy", "cadvisor", "docker-proxy", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
 // Services a user or a tool reaches from the host; exporters and the shipper publish nothing.
 // What each image has to probe with (../shared/reference/images.md): only Grafana ships curl, only the
 // busybox-based node-exporter has wget, Loki has no shell at all.
@@ -29,6 +29,8 @@ const PROBE_PROGRAM: Record<string, string> = {
   cadvisor: "/usr/bin/healthcheck.sh",
   "dcgm-exporter": "bash",
   qdrant: "bash",
+  // The socket proxy's scratch image has only its own binaries.
+  "docker-proxy": "/healthcheck",
 };
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = readStackConfig(".", "dev");
@@ -149,15 +151,15 @@ describe("the dev stack under mocks", () => {
     }
   });
 
-  it("starts LiteLLM after Ollama and uploads the rendered config that `npm run render` writes", async () => {
+  it("starts LiteLLM after Ollama and mounts the rendered config that `npm run render` writes", async () => {
     const run = cloudRun();
     const l = run.container("litellm");
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
-    expect(l.inputs.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
+    expect(l.inputs.command).toEqual(["--config", "/etc/litellm/config.yaml", "--port", "4000", "--num_workers", "1"]);
     const expected = generatedFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
     const litellmFile = expected.find((f) => f.path === "litellm/config.yaml")!;
-    expect(l.inputs.uploads).toEqual([{ file: "/app/config.yaml", content: litellmFile.content }]);
+    expect(run.configFiles(l)).toEqual([{ file: "/etc/litellm/config.yaml", content: litellmFile.content, permissions: "0444", owner: "0:0", secret: false }]);
     expect(l.inputs.healthcheck.tests.slice(0, 2)).toEqual(["CMD", "python3"]);
     expect(l.inputs.healthcheck.tests[3]).toContain("/health/liveliness");
   });
@@ -175,7 +177,7 @@ describe("the dev stack under mocks", () => {
       }
     }
     // Not in the config file, the labels, the command line or any plain output.
-    expect(JSON.stringify(l.inputs.uploads)).not.toContain(FAKE_OPENAI_KEY);
+    expect(JSON.stringify(run.configFiles(l))).not.toContain(FAKE_OPENAI_KEY);
     expect(JSON.stringify(l.inputs.labels)).not.toContain(FAKE_OPENAI_KEY);
     expect(JSON.stringify(l.inputs.command)).not.toContain(FAKE_OPENAI_KEY);
     for (const [name, value] of Object.entries(run.outputs)) {
@@ -202,9 +204,10 @@ describe("the dev stack under mocks", () => {
     const run = await runProgram(devConfig);
     const l = run.container("litellm").inputs;
     expect(l.envs.some((e: string) => e.startsWith("OPENAI_API_KEY="))).toBe(false);
-    const yamlText = l.uploads[0].content as string;
+    const files = run.configFiles(run.container("litellm"));
+    const yamlText = files[0]!.content;
     expect(yamlText).not.toContain("openai/");
-    expect(l.uploads).toHaveLength(1);
+    expect(files).toHaveLength(1);
     expect(yamlText).not.toContain("fallbacks");
     expect(run.outputs["cloudModels"]).toEqual([]);
   });

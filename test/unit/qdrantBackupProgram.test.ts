@@ -26,10 +26,10 @@ describe("Qdrant under mocks", () => {
     // Prometheus scrapes with the read-only key, given to it as a file, as LiteLLM's: never the full key.
     const readOnly = (q.inputs.envs as string[]).find((e) => e.startsWith("QDRANT__SERVICE__READ_ONLY_API_KEY="))!.split("=")[1]!;
     expect(readOnly).not.toBe(key);
-    const uploads = run.one(CONTAINER, "prometheus").inputs.uploads;
-    const scrapeKey = uploads.find((u: { file: string }) => u.file === "/etc/prometheus/secrets/qdrant-api-key").content;
+    const files = run.configFiles(run.one(CONTAINER, "prometheus"));
+    const scrapeKey = files.find((u) => u.file === "/etc/prometheus/secrets/qdrant-api-key")!.content;
     expect(scrapeKey).toBe(readOnly);
-    expect(JSON.stringify(uploads)).not.toContain(key);
+    expect(JSON.stringify(files)).not.toContain(key);
   });
 });
 
@@ -48,10 +48,10 @@ describe("backups under mocks", () => {
     expect(install.inputs.create).toContain("15 3 * * * root /data/stack/backup/bin/backup.sh /data/stack/backup/backup.env");
     // The LiteLLM container's name carries its config version: the backups copy from the running one.
     const litellm = run.container("litellm").inputs.name as string;
-    expect(install.inputs.create).toContain(`CONFIG_SOURCES='${litellm}:/app/config.yaml ai-gateway-dev-caddy:/etc/caddy/Caddyfile ai-gateway-dev-prometheus:/etc/prometheus/prometheus.yml`);
+    expect(install.inputs.create).toContain(`CONFIG_SOURCES='${litellm}:/etc/litellm/config.yaml ai-gateway-dev-caddy:/etc/caddy/Caddyfile ai-gateway-dev-prometheus:/etc/prometheus/prometheus.yml`);
     expect(install.inputs.delete).toContain("rm -f '/etc/cron.d/ai-gateway-dev-backup'");
     expect(run.one(CONTAINER, "node-exporter").inputs.command).toContain("--collector.textfile.directory=/host/data/stack/backup/textfile");
-    const rules = run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file);
+    const rules = run.configFiles(run.one(CONTAINER, "prometheus")).map((u) => u.file);
     expect(rules).toContain("/etc/prometheus/rules/backup.yml");
     expect(run.outputs["backupsDir"]).toBe("/data/stack/backups");
   });
@@ -71,7 +71,7 @@ describe("backups under mocks", () => {
     const run = await runProgram({ ...base, values: { ...base.values, backup: JSON.stringify({ enabled: false }) } });
     expect(run.byType(COMMAND).map((c) => c.name)).not.toContain("backup-install");
     expect(run.one(CONTAINER, "node-exporter").inputs.command).toEqual(["--path.rootfs=/host"]);
-    expect(run.one(CONTAINER, "prometheus").inputs.uploads.map((u: { file: string }) => u.file)).not.toContain("/etc/prometheus/rules/backup.yml");
+    expect(run.configFiles(run.one(CONTAINER, "prometheus")).map((u) => u.file)).not.toContain("/etc/prometheus/rules/backup.yml");
     expect(run.outputs["backupsDir"]).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import { evaluateOnce, type ProgramConfig } from "../support/program.js";
 const CONTAINER = "docker:index/container:Container";
 const dev = readStackConfig(".", "dev");
 const devConfig: ProgramConfig = { values: { ...dev.values }, secretKeys: dev.secretKeys };
-const BARE_HOST = "dockerRoot=/srv/docker\nrootPropagation=private\n";
+const BARE_HOST = "dockerRoot=/srv/docker\nsocketGroup=0\nrootPropagation=private\n";
 
 describe("values Docker would fill in", () => {
   const run = evaluateOnce(devConfig);
@@ -44,7 +44,10 @@ describe("exporters on the host they find", () => {
     const node = equipped().one(CONTAINER, "node-exporter").inputs;
     expect(node.mounts).toEqual([{ type: "bind", source: "/", target: "/host", readOnly: true, bindOptions: { propagation: "rslave" } }]);
     const cadvisor = equipped().one(CONTAINER, "cadvisor").inputs;
-    expect(cadvisor.mounts.map((m: { source: string }) => m.source)).toEqual(["/", "/var/run", "/sys", "/var/lib/docker", "/dev/disk"]);
+    const binds = (mounts: { type: string; source: string }[]) => mounts.filter((m) => m.type === "bind").map((m) => m.source);
+    expect(binds(cadvisor.mounts)).toEqual(["/", "/sys", "/var/lib/docker", "/dev/disk"]);
+    // The host's runtime sockets under /rootfs are covered by empty tmpfs.
+    expect(cadvisor.mounts.filter((m: { type: string }) => m.type === "tmpfs").map((m: { target: string }) => m.target)).toEqual(["/rootfs/run", "/rootfs/var/run"]);
     expect(cadvisor.devices).toEqual([{ hostPath: "/dev/kmsg", containerPath: "/dev/kmsg" }]);
     expect(equipped().outputs["hostGaps"]).toEqual([]);
   });
@@ -53,7 +56,7 @@ describe("exporters on the host they find", () => {
     const node = bare().one(CONTAINER, "node-exporter").inputs;
     expect(node.mounts).toEqual([{ type: "bind", source: "/", target: "/host", readOnly: true }]);
     const cadvisor = bare().one(CONTAINER, "cadvisor").inputs;
-    expect(cadvisor.mounts.map((m: { source: string }) => m.source)).toEqual(["/", "/var/run", "/sys", "/srv/docker"]);
+    expect(cadvisor.mounts.filter((m: { type: string }) => m.type === "bind").map((m: { source: string }) => m.source)).toEqual(["/", "/sys", "/srv/docker"]);
     expect(cadvisor.devices).toBeUndefined();
     const gaps = bare().outputs["hostGaps"] as string[];
     expect(gaps).toHaveLength(3);
@@ -64,7 +67,7 @@ describe("exporters on the host they find", () => {
 
 describe("the host probe on a remote host", () => {
   const prod = readStackConfig(".", "prod");
-  const run = evaluateOnce({ stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], hostProbe: "dockerRoot=/var/lib/docker\nswapLimit=false\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" });
+  const run = evaluateOnce({ stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], hostProbe: "dockerRoot=/var/lib/docker\nswapLimit=false\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" });
 
   it("runs over ssh trusting only the pinned host key, like the docker provider", () => {
     const probe = run().invokes.find((i) => i.token === "command:local:run")!;

@@ -1,5 +1,5 @@
-// The shape the architecture promises, checked: every uploaded file comes from the one list (and the
-// list has nothing no container uploads), tools stay free of Pulumi, and no source file grows past
+// The shape the architecture promises, checked: every config file a container mounts comes from the
+// one list (and the list has nothing no container mounts), tools stay free of Pulumi, and no source file grows past
 // what a reader can hold.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -26,18 +26,19 @@ for (const [label, cfg] of [
 ] as const) {
   describe(`the generated files of ${label}`, () => {
     const run = evaluateOnce(cfg);
-    it("are exactly what the containers upload, apart from secret files", () => {
-      const uploaded = run()
+    it("are exactly the containers' config files, apart from secret files", () => {
+      const all = run()
         .byType("docker:index/container:Container")
-        .flatMap((c) => ((c.inputs.uploads ?? []) as { file: string; content: string }[]).map((u) => ({ service: serviceOf(c), file: u.file, content: u.content })))
-        .filter((u) => !SECRET_FILES.has(u.file));
+        .filter((c) => run().resources.some((r) => r.name === `${c.name}-config`))
+        .flatMap((c) => run().configFiles(c).map((u) => ({ service: serviceOf(c), file: u.file, content: u.content })));
+      const uploaded = all.filter((u) => !SECRET_FILES.has(u.file));
       const config = validateStackConfig({ stack: cfg.stack!, values: cfg.values, secretKeys: new Set(cfg.secretKeys) });
       const listed = generatedFiles(config).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
       const key = (x: { service?: string; file: string }) => `${x.service}:${x.file}`;
       expect(uploaded.map(key).sort()).toEqual(listed.map(key).sort());
       for (const u of uploaded) expect(u.content, key(u)).toBe(listed.find((l) => key(l) === key(u))!.content);
       // The secret files are there too, so the filter above hides nothing else.
-      expect(run().byType("docker:index/container:Container").flatMap((c) => (c.inputs.uploads ?? []).map((u: { file: string }) => u.file)).filter((f: string) => SECRET_FILES.has(f))).toHaveLength(3);
+      expect(all.filter((u) => SECRET_FILES.has(u.file))).toHaveLength(3);
     });
   });
 }

@@ -21,11 +21,11 @@ const HEALTHY: Record<string, CommandResult> = {
   },
   "sh -c command -v cron || command -v crond": { code: 0, stdout: "/usr/sbin/cron\n" },
   "timedatectl show -p NTPSynchronized --value": { code: 0, stdout: "yes\n" },
-  [PROBE]: { code: 0, stdout: "dockerRoot=/var/lib/docker\nswapLimit=true\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" },
+  [PROBE]: { code: 0, stdout: "dockerRoot=/var/lib/docker\nswapLimit=true\nstorageDriver=overlay2\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" },
 };
 // A cloud VM whose / is a private mount, without udev's /dev/disk, Docker's data on a second disk,
 // and a kernel without swap accounting.
-const VM_PROBE = { code: 0, stdout: "dockerRoot=/mnt/docker\nswapLimit=false\nexists=/dev/kmsg\nrootPropagation=private\n" };
+const VM_PROBE = { code: 0, stdout: "dockerRoot=/mnt/docker\nswapLimit=false\nstorageDriver=overlay2\nsocketGroup=998\nexists=/dev/kmsg\nrootPropagation=private\n" };
 
 function recorded(overrides: Record<string, CommandResult> = {}): { run: HostRunner; calls: string[] } {
   const calls: string[] = [];
@@ -55,8 +55,11 @@ describe("doctor", () => {
       ["/dev/disk", true],
       ["/dev/kmsg", true],
       ["Swap limit", true],
+      ["Image store", true],
+      ["Docker socket", true],
       ["Clock", true],
     ]);
+    expect(formatChecks(checks)).toMatch(/^PASS  Docker socket\s+the socket belongs to group 999: the socket proxy joins it$/m);
     expect(formatChecks(checks)).toMatch(/^PASS  Docker root\s+Docker keeps its data in \/var\/lib\/docker: cAdvisor mounts it$/m);
     expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
     expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
@@ -100,6 +103,19 @@ describe("doctor", () => {
     expect(byName["/dev/disk"]!.detail).toMatch(/^\/dev\/disk does not exist on the host; .*\(the stack deploys without it\)$/);
     expect(byName["Docker root"]!.detail).toBe("Docker keeps its data in /mnt/docker: cAdvisor mounts it");
     expect(formatChecks(checks)).toMatch(/^WARN  Root mount\s+\/ is a private mount on the host; .*\n\s+fix: sudo mount --make-rshared \//m);
+  });
+
+  it("once the stack runs, checks that each of its containers has a process limit", () => {
+    const ps = "docker ps --filter label=ai-gateway.stack=prod --format {{.Names}}";
+    const inspect = "docker inspect --format {{.Name}} {{.HostConfig.PidsLimit}} ai-gateway-prod-ollama ai-gateway-prod-grafana";
+    const names = { code: 0, stdout: "ai-gateway-prod-ollama\nai-gateway-prod-grafana\n" };
+    const limited = runChecks(prod, recorded({ [ps]: names, [inspect]: { code: 0, stdout: "/ai-gateway-prod-ollama 2048\n/ai-gateway-prod-grafana 512\n" } }).run);
+    expect(limited.find((c) => c.name === "Process limits")).toMatchObject({ ok: true, detail: "each of the 2 running containers has one" });
+    const missing = runChecks(prod, recorded({ [ps]: names, [inspect]: { code: 0, stdout: "/ai-gateway-prod-ollama 2048\n/ai-gateway-prod-grafana <no value>\n" } }).run);
+    expect(missing.find((c) => c.name === "Process limits")).toMatchObject({ ok: false, detail: "no process limit on ai-gateway-prod-grafana" });
+    expect(missing.find((c) => c.name === "Process limits")!.fix).toContain("pulumi up");
+    // Before the first up there is nothing to check.
+    expect(runChecks(prod, recorded().run).map((c) => c.name)).not.toContain("Process limits");
   });
 
   it("leaves out the exporters' checks when the stack runs no exporter", () => {
