@@ -39,10 +39,7 @@ export interface EvidenceOptions {
   readonly lokiUrl?: string;
   readonly grafanaUrl?: string;
   readonly qdrantUrl?: string;
-  /**
-   * The entry point's basic auth (`Basic ...`), for Loki and Prometheus when they are in `expose` and
-   * reached through it (a wildcard bindAddress leaves them no loopback port of their own).
-   */
+  /** The entry point's basic auth (`Basic ...`), for exposed services reached through it (entryAuth). */
   readonly basicAuth?: string;
   readonly benchN: number;
   /** Values to mask besides anything shaped like sk-…: the Grafana password, the Qdrant key. */
@@ -75,7 +72,7 @@ const judged = (ok: boolean): Status => (ok ? "PASS" : "FAIL");
 const skip = (output: string, title?: string): Finding => ({ ...(title ? { title } : {}), command: "-", output, status: "SKIP" });
 const base = (url: string) => url.replace(/\/+$/, "");
 const auth = (t: GatewayTarget) => ({ authorization: `Bearer ${t.key}` });
-/** Basic auth for a service reached through the entry point (HTTPS); a loopback port needs none. */
+/** Basic auth for an exposed service reached through the entry point (HTTPS: a wildcard bindAddress leaves it no loopback port). */
 export const entryAuth = (o: Pick<EvidenceOptions, "basicAuth">, url: string): RequestInit => (o.basicAuth && url.startsWith("https://") ? { headers: { authorization: o.basicAuth } } : {});
 
 /** Why an exchange gave nothing to judge: `unreachable: ECONNREFUSED` as before, else the client's sentence. */
@@ -320,9 +317,8 @@ export async function main(argv: string[]): Promise<number> {
   const target = resolveTarget({ url: values.url ?? out("gatewayUrl"), key: values.key ?? out("masterKey") });
   await listModels(target); // an unreachable gateway or a refused key ends the run here, with exit 2
   const stack = values.stack ?? null;
-  const basicAuthPassword = out("basicAuthPassword");
+  const [basicAuthUser, basicAuthPassword] = [out("basicAuthUser"), out("basicAuthPassword")];
   const secrets = [out("grafanaAdminPassword"), out("qdrantApiKey"), basicAuthPassword].filter((s): s is string => !!s);
-  const basicAuthUser = out("basicAuthUser");
   const benchN = positiveInt("--bench-n", values["bench-n"], 3);
   const evidence = await collectEvidence({
     target,
@@ -351,5 +347,4 @@ function runningGatewayContainer(stack: string): string {
 }
 
 const optional = <K extends string>(k: K, v: string | undefined) => (v ? ({ [k]: v } as Record<K, string>) : {});
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) runTool("evidence", () => main(process.argv.slice(2)));
