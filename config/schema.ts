@@ -31,6 +31,38 @@ export interface Route {
   readonly timeoutSeconds: number;
 }
 
+/**
+ * A cloud model and its guards. rpm and tpm are hard limits per minute (LiteLLM answers 429 beyond
+ * them), maxParallelRequests caps the calls in flight (more wait). A reasoning or premium model is a
+ * fallback only when allowAsFallback says so.
+ */
+export interface CloudModel {
+  /** `openai/<model>`: its name in /v1/models and in routes' fallbacks. */
+  readonly model: string;
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly maxParallelRequests?: number;
+  readonly allowAsFallback: boolean;
+  /** How long one try may take. */
+  readonly timeoutSeconds: number;
+  /** Tries after the first, on server and connection errors (never on a timeout or a 429; always 0 with rpm or tpm). */
+  readonly retries: number;
+}
+
+/** A second name for a route, a local model or a cloud model. */
+export interface Alias {
+  readonly name: string;
+  readonly target: string;
+}
+
+/** Guards on the gateway as a whole. */
+export interface GatewaySettings {
+  /** Requests in flight across every model; more are refused with 429. Unset: no cap. */
+  readonly maxParallelRequests?: number;
+  /** Larger request bodies are refused with 413 at the entry point. */
+  readonly maxRequestMb: number;
+}
+
 export type LogShipper = "promtail" | "alloy";
 
 export interface PrometheusSettings {
@@ -120,10 +152,13 @@ export interface StackConfig {
   readonly expose: readonly ExposableService[];
   readonly dataRoot: string;
   readonly ollama: OllamaSettings;
-  /** Cloud model ids (`openai/<model>`), empty on a local-only stack. */
-  readonly cloudModels: readonly string[];
+  /** Cloud models with their guards, empty on a local-only stack. */
+  readonly cloudModels: readonly CloudModel[];
   /** Sorted by name, so rendering does not depend on the order keys were written in. */
   readonly routes: readonly Route[];
+  /** Sorted by name. Every local model is also served under its own tag (ollama.models). */
+  readonly aliases: readonly Alias[];
+  readonly gateway: GatewaySettings;
   readonly logShipper: LogShipper;
   readonly prometheus: PrometheusSettings;
   readonly loki: LokiSettings;
@@ -164,6 +199,13 @@ export const DEFAULTS = Object.freeze({
   expose: Object.freeze([] as ExposableService[]),
   dataRoot: "/data/stack",
   cloudModels: Object.freeze(["openai/gpt-4o"]),
+  // One try of a cloud model may take this long: long answers and slow reasoning models need room.
+  cloudTimeoutSeconds: 300,
+  // Tries after the first on a cloud model (errors other than timeouts): it has nothing behind it.
+  cloudRetries: 2,
+  aliases: Object.freeze({} as Record<string, string>),
+  // 32 MB: a long context is well under a megabyte, images sent inline a few each.
+  gateway: Object.freeze({ maxRequestMb: 32 }),
   ollama: Object.freeze({
     gpus: "all",
     models: Object.freeze(["qwen2.5-coder:14b", "llama3.1:8b"]),

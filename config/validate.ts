@@ -6,7 +6,8 @@ import type { StackConfig } from "./schema.js";
 import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
 import { backupReachesQdrant, validateNetwork } from "./validateNetwork.js";
-import { validateCloudModels, validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
+import { validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
+import { checkFallbacksAllowed, checkNameCollisions, validateAliases, validateCloudModels, validateGateway } from "./validateGateway.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateCpuLimits, validateImages, validateMemoryLimits } from "./validateServices.js";
 import { Collector, ConfigError, parseStructured } from "./validation.js";
@@ -27,6 +28,8 @@ export const CONFIG_KEYS = [
   "dataRoot",
   "ollama",
   "cloudModels",
+  "aliases",
+  "gateway",
   "routes",
   "logShipper",
   "prometheus",
@@ -73,7 +76,17 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   const dataRoot = validateDataRoot(c, v["dataRoot"]);
   const ollama = validateOllama(c, parseStructured(c, "ollama", v["ollama"]));
   const cloudModels = validateCloudModels(c, parseStructured(c, "cloudModels", v["cloudModels"]));
-  const routes = validateRoutes(c, parseStructured(c, "routes", v["routes"]), ollama.models, cloudModels);
+  const routes = validateRoutes(c, parseStructured(c, "routes", v["routes"]), ollama.models, cloudModels.map((m) => m.model));
+  checkFallbacksAllowed(c, routes, cloudModels);
+  const served = [...routes.map((r) => r.name), ...ollama.models, ...cloudModels.map((m) => m.model)];
+  const aliases = validateAliases(c, parseStructured(c, "aliases", v["aliases"]), served);
+  checkNameCollisions(c, [
+    ...routes.map((r) => ({ name: r.name, key: `routes["${r.name}"]` })),
+    ...ollama.models.map((m, i) => ({ name: m, key: `ollama.models[${i}]` })),
+    ...cloudModels.map((m, i) => ({ name: m.model, key: `cloudModels[${i}]` })),
+    ...aliases.map((a) => ({ name: a.name, key: `aliases["${a.name}"]` })),
+  ]);
+  const gateway = validateGateway(c, parseStructured(c, "gateway", v["gateway"]));
   const logShipper = validateLogShipper(c, v["logShipper"]);
   const prometheus = validatePrometheus(c, parseStructured(c, "prometheus", v["prometheus"]));
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
@@ -104,6 +117,9 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     ollama,
     cloudModels: cloudEnabled ? cloudModels : [],
     routes: cloudEnabled ? routes : routes.map((r) => ({ ...r, fallbacks: [] })),
+    // An alias of a cloud model goes with it on a local-only stack.
+    aliases: cloudEnabled ? aliases : aliases.filter((a) => !cloudModels.some((m) => m.model === a.target)),
+    gateway,
     logShipper,
     prometheus,
     loki,

@@ -1,5 +1,5 @@
-// The model side of the contract: the routing strategy, the OpenAI key, Ollama, the cloud models and
-// the routes that join the two.
+// The model side of the contract: the routing strategy, the OpenAI key, Ollama, and the routes that
+// join it to the cloud models (config/validateGateway.ts).
 import { DEFAULTS, ROUTING_STRATEGIES, type GpuSelection, type KvCacheType, type OllamaSettings, type Route, type RoutingStrategy } from "./schema.js";
 import { bool, intIn, isPlainObject, mapping, quote, stringList, type Collector } from "./validation.js";
 
@@ -10,7 +10,6 @@ const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
 // Ollama model names: optional registry/namespace path, name, optional tag. Kept strict because tags
 // are passed to `ollama pull` on the host.
 const OLLAMA_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*(:[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
-const CLOUD_MODEL = /^openai\/[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 // Go duration ("30m", "1h30m", "-1s") or a plain number of seconds ("-1" keeps models loaded forever).
 const KEEP_ALIVE = /^(-?\d+|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
@@ -85,12 +84,6 @@ export function validateOllama(c: Collector, raw: unknown): OllamaSettings {
     kvCacheType,
     contextLength: intIn(c, "ollama.contextLength", o["contextLength"], 512, 1_048_576, d.contextLength),
   };
-}
-
-export function validateCloudModels(c: Collector, raw: unknown): string[] {
-  return raw === undefined
-    ? [...DEFAULTS.cloudModels]
-    : stringList(c, "cloudModels", raw, CLOUD_MODEL, `cloud model id of the form "openai/<model>"`, "openai/gpt-4o") ?? [];
 }
 
 export function validateRoutes(c: Collector, raw: unknown, models: readonly string[], cloudModels: readonly string[]): Route[] {

@@ -11,6 +11,10 @@ export interface CaddySite {
   readonly basicAuth: boolean;
   /** Retry across a container switch (the gateway: its container is replaced new-first). */
   readonly retry: boolean;
+  /** Larger request bodies are refused with 413; the input's maxBodyMb when unset. */
+  readonly maxBodyMb?: number;
+  /** At most this many requests in flight to the upstream; more wait for one to finish. */
+  readonly maxInFlight?: number;
 }
 
 export type CaddyTls =
@@ -28,7 +32,7 @@ export interface CaddyRenderInput {
   readonly retrySeconds: number;
   /** Request bodies up to this size are held in memory so that a retry can send them again. */
   readonly retryBufferMb: number;
-  /** Larger request bodies are refused with 413. */
+  /** Larger request bodies are refused with 413 (each site may set its own). */
   readonly maxBodyMb: number;
   readonly basicAuthUser: string;
   /** The environment variable that holds the base64 of the bcrypt hash (never the hash itself here). */
@@ -65,9 +69,6 @@ function commonSnippet(i: CaddyRenderInput): string[] {
   return [
     "(entry) {",
     ...tls,
-    "\trequest_body {",
-    `\t\tmax_size ${i.maxBodyMb}MB`,
-    "\t}",
     "\theader {",
     ...(i.tls.mode === "off" ? [] : ['\t\tStrict-Transport-Security "max-age=31536000"']),
     "\t\tX-Content-Type-Options nosniff",
@@ -100,11 +101,16 @@ function site(i: CaddyRenderInput, s: CaddySite): string[] {
   return [
     `${addresses(i.tls, s.port)} {`,
     "\timport entry",
+    "\trequest_body {",
+    `\t\tmax_size ${s.maxBodyMb ?? i.maxBodyMb}MB`,
+    "\t}",
     // Caddy 2.6 knows only `basicauth` (2.8 renamed it basic_auth and still accepts the old name);
     // the hash is base64 of bcrypt, which both read, from the container's secret environment.
     ...(s.basicAuth ? ["\tbasicauth {", `\t\t${i.basicAuthUser} {$${i.basicAuthHashEnv}}`, "\t}"] : []),
     `\treverse_proxy ${s.upstream} {`,
     ...(s.retry ? retryBlock(i) : []),
+    // Go's transport makes a request wait for a free connection beyond the cap: a queue, not a refusal.
+    ...(s.maxInFlight !== undefined ? ["\t\ttransport http {", `\t\t\tmax_conns_per_host ${s.maxInFlight}`, "\t\t}"] : []),
     "\t\t# Streamed answers (server-sent events) reach the client chunk by chunk.",
     "\t\tflush_interval -1",
     "\t}",

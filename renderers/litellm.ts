@@ -1,11 +1,16 @@
 // Turns the routes and cloud models of a stack into LiteLLM's proxy config. Pure: same input, same text.
 // Facts behind each setting are in ../shared/reference/litellm.md.
-import type { Route, RoutingStrategy } from "../config/schema.js";
+import type { Alias, CloudModel, Route, RoutingStrategy } from "../config/schema.js";
 import { toYaml } from "./yaml.js";
 
 export interface LiteLlmRenderInput {
   readonly routes: readonly Route[];
-  readonly cloudModels: readonly string[];
+  readonly cloudModels: readonly CloudModel[];
+  /** Local model tags (ollama.models), each served under its own name with the local rules. */
+  readonly localModels?: readonly string[];
+  /** How long a local model called by its tag may take, as a route's budget. */
+  readonly localTimeoutSeconds?: number;
+  readonly aliases?: readonly Alias[];
   /** Where LiteLLM reaches Ollama, without a trailing slash (the provider appends /api/chat). */
   readonly ollamaApiBase: string;
   /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
@@ -19,16 +24,15 @@ export const LITELLM_ENV = Object.freeze({
   openaiApiKey: "OPENAI_API_KEY",
 });
 
-// Cloud answers (and the slow reasoning models) get more room than a local route: they are the last resort.
-export const CLOUD_TIMEOUT_SECONDS = 300;
+// A cloud model's first streamed chunk: a long one-try budget (CloudModel.timeoutSeconds) is for the
+// whole answer, not for the wait before it starts.
 export const CLOUD_STREAM_TIMEOUT_SECONDS = 60;
 // Outer cap for anything without its own timeout; LiteLLM's built-in default is 6000 s.
 export const REQUEST_TIMEOUT_SECONDS = 600;
 // Retries run on the same model group before any fallback, and LiteLLM backs off between them (about
 // 2.5 s measured for a single-deployment group). A local route is not retried: its fallback is the
-// better second try. The cloud, which has nothing behind it, retries.
+// better second try. The cloud, which has nothing behind it, retries (CloudModel.retries, default 2).
 export const LOCAL_RETRIES = 0;
-export const CLOUD_RETRIES = 2;
 // After more than this many failures within COOLDOWN_SECONDS, a deployment is cooled down and requests
 // go straight to the fallback instead of waiting out a hung local model's timeout each time.
 // Single-deployment groups (our routes) are only cooled down when allowed_fails differs from
@@ -38,52 +42,99 @@ export const COOLDOWN_SECONDS = 30;
 
 const deploymentId = (prefix: string, name: string) => `${prefix}-${name.replace(/[^A-Za-z0-9]+/g, "-")}`;
 
+/**
+ * Per exception type, these win over a deployment's num_retries, which then covers server and
+ * connection errors. A timeout is never retried, so failover starts right after the budget. Nor is a
+ * rate limit: LiteLLM waits out the answer's retry-after (60 s for its own rpm check) before each
+ * retry, which held a request for minutes in the real-proxy tests; a 429 goes to the next fallback or
+ * back to the client instead. LiteLLM 1.100.0 accepts an InternalServerErrorRetries key but never
+ * reads it.
+ */
+const RETRY_POLICY = Object.freeze({
+  TimeoutErrorRetries: 0,
+  RateLimitErrorRetries: 0,
+  BadRequestErrorRetries: 0,
+  AuthenticationErrorRetries: 0,
+  ContentPolicyViolationErrorRetries: 0,
+});
+
+/** The longest one request to a route can take, and how often each model is tried, from the config alone. */
+export interface WorstCase {
+  readonly route: string;
+  readonly seconds: number;
+  readonly tries: readonly { readonly model: string; readonly tries: number; readonly secondsEach: number }[];
+}
+
+/**
+ * A route's worst case: its local model once (never retried) up to its budget, then each fallback
+ * tried 1 + retries times, each try up to that model's timeout. LiteLLM's backoff between retries
+ * (a few seconds) comes on top.
+ */
+export function worstCase(route: Route, cloudModels: readonly CloudModel[]): WorstCase {
+  const tries = [
+    { model: route.model, tries: 1 + LOCAL_RETRIES, secondsEach: route.timeoutSeconds },
+    ...route.fallbacks.map((f) => {
+      const m = cloudModels.find((c) => c.model === f);
+      if (!m) throw new Error(`route ${route.name} falls back to ${f}, which is not a cloud model of the stack`);
+      return { model: f, tries: 1 + m.retries, secondsEach: m.timeoutSeconds };
+    }),
+  ];
+  return { route: route.name, seconds: tries.reduce((s, t) => s + t.tries * t.secondsEach, 0), tries };
+}
+
+export const formatWorstCase = (w: WorstCase) =>
+  `${w.route}: at most ${w.seconds} s (${w.tries.map((t) => `${t.model} ${t.tries} × ${t.secondsEach} s`).join(", then ")}), plus LiteLLM's backoff between retries`;
+
 export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, unknown> {
   const bases = [input.ollamaApiBase, ...(input.extraOllamaApiBases ?? [])].map((b) => b.replace(/\/+$/, ""));
-  // Clients keep calling the route's name; LiteLLM spreads it over every host that serves it.
-  const local = input.routes.flatMap((r) => bases.map((apiBase, i) => ({
-    model_name: r.name,
-    litellm_params: {
-      model: `ollama_chat/${r.model}`,
-      api_base: apiBase,
-      // timeout bounds a whole answer, stream_timeout the wait for the first streamed chunk: either way
-      // a hung local model gives up after the route's budget and the fallback takes over.
-      timeout: r.timeoutSeconds,
-      stream_timeout: r.timeoutSeconds,
-      num_retries: LOCAL_RETRIES,
-    },
-    model_info: { id: deploymentId("local", r.name) + (i === 0 ? "" : `-${i + 1}`), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
-  })));
+  // A local model group: clients call its name, and LiteLLM spreads it over every host that serves it.
+  // timeout bounds a whole answer, stream_timeout the wait for the first streamed chunk: either way a
+  // hung local model gives up after the budget and the fallback (if any) takes over.
+  const localGroup = (name: string, prefix: string, tag: string, timeoutSeconds: number) =>
+    bases.map((apiBase, i) => ({
+      model_name: name,
+      litellm_params: { model: `ollama_chat/${tag}`, api_base: apiBase, timeout: timeoutSeconds, stream_timeout: timeoutSeconds, num_retries: LOCAL_RETRIES },
+      model_info: { id: deploymentId(prefix, name) + (i === 0 ? "" : `-${i + 1}`), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
+    }));
+  const local = input.routes.flatMap((r) => localGroup(r.name, "local", r.model, r.timeoutSeconds));
+  // Every pulled model under its own tag, with a route's rules but no fallback: who names a local model wants that model.
+  const tags = (input.localModels ?? []).flatMap((t) => localGroup(t, "tag", t, input.localTimeoutSeconds ?? 60));
   const cloud = input.cloudModels.map((m) => ({
-    model_name: m,
+    model_name: m.model,
     litellm_params: {
-      model: m,
+      model: m.model,
       api_key: `os.environ/${LITELLM_ENV.openaiApiKey}`,
-      timeout: CLOUD_TIMEOUT_SECONDS,
-      stream_timeout: CLOUD_STREAM_TIMEOUT_SECONDS,
-      num_retries: CLOUD_RETRIES,
+      timeout: m.timeoutSeconds,
+      stream_timeout: Math.min(CLOUD_STREAM_TIMEOUT_SECONDS, m.timeoutSeconds),
+      num_retries: m.retries,
+      // Hard limits per minute with the rate-limit pre-call check below; in-flight calls beyond
+      // max_parallel_requests wait (LiteLLM's per-deployment semaphore).
+      ...(m.rpm !== undefined ? { rpm: m.rpm } : {}),
+      ...(m.tpm !== undefined ? { tpm: m.tpm } : {}),
+      ...(m.maxParallelRequests !== undefined ? { max_parallel_requests: m.maxParallelRequests } : {}),
     },
-    model_info: { id: deploymentId("cloud", m), mode: "chat" },
+    model_info: { id: deploymentId("cloud", m.model), mode: "chat" },
   }));
-  const fallbacks = input.routes.filter((r) => r.fallbacks.length > 0).map((r) => ({ [r.name]: [...r.fallbacks] }));
+  const aliases = input.aliases ?? [];
+  const fallbackOf = new Map(input.routes.filter((r) => r.fallbacks.length > 0).map((r) => [r.name, [...r.fallbacks]]));
+  // Fallbacks are looked up by the name the client asked for, so an alias of a route carries the route's own.
+  const fallbacks = [
+    ...input.routes.filter((r) => fallbackOf.has(r.name)).map((r) => ({ [r.name]: fallbackOf.get(r.name)! })),
+    ...aliases.filter((a) => fallbackOf.has(a.target)).map((a) => ({ [a.name]: fallbackOf.get(a.target)! })),
+  ];
+  const limited = input.cloudModels.some((m) => m.rpm !== undefined || m.tpm !== undefined);
 
   return {
-    model_list: [...local, ...cloud],
+    model_list: [...local, ...tags, ...cloud],
     router_settings: {
       routing_strategy: input.routingStrategy,
       ...(fallbacks.length > 0 ? { fallbacks } : {}),
+      ...(aliases.length > 0 ? { model_group_alias: Object.fromEntries(aliases.map((a) => [a.name, a.target])) } : {}),
+      // Without it LiteLLM reads rpm and tpm as routing weights only.
+      ...(limited ? { optional_pre_call_checks: ["enforce_model_rate_limits"] } : {}),
       // Each deployment sets its own num_retries; this covers anything that does not.
       num_retries: 0,
-      // Per exception type, these win over num_retries. A timeout is never retried, so failover starts
-      // right after the route's budget instead of (retries + 1) times it. LiteLLM 1.100.0 accepts an
-      // InternalServerErrorRetries key but never reads it, so 500s follow num_retries.
-      retry_policy: {
-        TimeoutErrorRetries: 0,
-        RateLimitErrorRetries: CLOUD_RETRIES,
-        BadRequestErrorRetries: 0,
-        AuthenticationErrorRetries: 0,
-        ContentPolicyViolationErrorRetries: 0,
-      },
+      retry_policy: { ...RETRY_POLICY },
       allowed_fails: ALLOWED_FAILS,
       cooldown_time: COOLDOWN_SECONDS,
     },

@@ -3,7 +3,7 @@
 // `npm run render` writes it, and the backups copy it back out of the running containers.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { StackConfig } from "../config/schema.js";
+import { DEFAULTS, type StackConfig } from "../config/schema.js";
 import { enabledServices } from "../config/services.js";
 import { renderCaddyfile, type CaddyTls } from "../renderers/caddy.js";
 import { renderGrafanaDashboardProvider, renderGrafanaDatasources } from "../renderers/grafana.js";
@@ -40,6 +40,9 @@ function litellmFiles(config: StackConfig): GeneratedFile[] {
   const content = renderLiteLlmConfig({
     routes: config.routes,
     cloudModels: config.cloudModels,
+    localModels: config.ollama.models,
+    localTimeoutSeconds: DEFAULTS.routeTimeoutSeconds,
+    aliases: config.aliases,
     ollamaApiBase: internalUrl("ollama"),
     extraOllamaApiBases: config.ollama.hosts,
     routingStrategy: config.routingStrategy,
@@ -63,7 +66,14 @@ export function caddyTls(config: StackConfig): CaddyTls {
 
 function caddyFiles(config: StackConfig): GeneratedFile[] {
   const content = renderCaddyfile({
-    sites: planExposure(config).sites.map((s) => ({ port: s.port, upstream: `${s.service}:${FACTS[s.service].port}`, basicAuth: s.basicAuth, retry: s.service === "litellm" })),
+    sites: planExposure(config).sites.map((s) => ({
+      port: s.port,
+      upstream: `${s.service}:${FACTS[s.service].port}`,
+      basicAuth: s.basicAuth,
+      retry: s.service === "litellm",
+      // The gateway's own guards (config key gateway): LiteLLM enforces neither without its enterprise licence.
+      ...(s.service === "litellm" ? { maxBodyMb: config.gateway.maxRequestMb, ...(config.gateway.maxParallelRequests !== undefined ? { maxInFlight: config.gateway.maxParallelRequests } : {}) } : {}),
+    })),
     tls: caddyTls(config),
     adminAddress: CADDY.adminAddress,
     retrySeconds: CADDY.retrySeconds,

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { formatWorstCase, worstCase } from "../renderers/litellm.js";
 import { generatedFiles } from "../services/files.js";
 import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
@@ -11,7 +12,8 @@ import { ConfigError, validateStackConfig } from "../config/validate.js";
 const usage = `Usage: npm run render -- --stack <name> --out <dir> [--project <dir>]
 
 Renders the config files of stack <name> (read from Pulumi.<name>.yaml) into <dir>,
-so they can be reviewed and diffed in a pull request.`;
+so they can be reviewed and diffed in a pull request, and prints the worst case of one
+request to each route (how long, and how many tries of each model).`;
 
 function main(argv: string[]): number {
   const { values } = parseArgs({
@@ -43,6 +45,9 @@ function main(argv: string[]): number {
     writeFileSync(target, file.content);
     console.log(`wrote ${target}`);
   }
+  // What one request can cost at worst, from the config alone: the bound every retry setting adds up to.
+  console.log("\nworst case for one request, per route:");
+  for (const r of config.routes) console.log(`  ${formatWorstCase(worstCase(r, config.cloudModels))}`);
   return 0;
 }
 

@@ -31,13 +31,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A stand-in that records what reached it and answers with its name. */
+/** The most requests the gateway stand-in has held at once. */
+const inFlight = { now: 0, max: 0 };
+
+/** A stand-in that records what reached it and answers with its name; /slow answers after 400 ms. */
 async function standIn(name: string, seen: Seen[]): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       seen.push({ url: req.url ?? "", headers: req.headers });
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ service: name }));
+      inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+      const answer = () => {
+        inFlight.now--;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ service: name }));
+      };
+      if (req.url === "/slow") setTimeout(answer, 400);
+      else answer();
     });
   });
   server.listen(0, "127.0.0.1");
@@ -97,14 +106,15 @@ describe("the entry point, with the real Caddy", () => {
     // The rendered Caddyfile, with stand-ins on loopback instead of the stack network's names.
     const text = renderCaddyfile({
       sites: [
-        { port: ports.gateway, upstream: `127.0.0.1:${gateway.port}`, basicAuth: false, retry: true },
+        // The gateway's own guards (config key gateway): its body limit and requests in flight.
+        { port: ports.gateway, upstream: `127.0.0.1:${gateway.port}`, basicAuth: false, retry: true, maxBodyMb: 1, maxInFlight: 2 },
         { port: ports.ollama, upstream: `127.0.0.1:${ollama.port}`, basicAuth: true, retry: false },
       ],
       tls: { mode: "internal", names: ["localhost", "127.0.0.1"] },
       adminAddress: "off",
       retrySeconds: 2,
       retryBufferMb: 1,
-      maxBodyMb: 1,
+      maxBodyMb: 8,
       basicAuthUser: CADDY.basicAuthUser,
       basicAuthHashEnv: CADDY.basicAuthHashEnv,
     });
@@ -171,7 +181,17 @@ describe("the entry point, with the real Caddy", () => {
 
   // The pinned Caddy (2.11) answers 413; Debian's 2.6 cuts the body off the same way but reports it
   // as 502. Either way the service never gets the oversized request.
-  caddy.it(`stops a request body over the limit at the edge (413 on Caddy 2.7+)${caddy.why}`, async () => {
+  caddy.it(`holds requests to the gateway beyond gateway.maxParallelRequests until one finishes, and drops none${caddy.why}`, async () => {
+    inFlight.max = 0;
+    const t0 = performance.now();
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => https(ports.gateway, { path: "/slow", ca })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(inFlight.max).toBe(2);
+    // Six requests of 400 ms, two at a time: at least three rounds.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(3 * 400 - 50);
+  });
+
+  caddy.it(`stops a request body over the gateway's limit (gateway.maxRequestMb) at the edge (413 on Caddy 2.7+)${caddy.why}`, async () => {
     const before = seen["gateway"]!.length;
     const r = await https(ports.gateway, { method: "POST", path: "/v1/chat/completions", ca, headers: { "content-type": "application/json" }, body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
     expect(isModernCaddy() ? [413] : [413, 502]).toContain(r.status);

@@ -2,100 +2,13 @@
 // image tag), in front of local stand-ins for Ollama and OpenAI.
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStackConfig } from "../../config/stackYaml.js";
-import { validateStackConfig } from "../../config/validate.js";
-import { LITELLM, gatewayPlainEnv } from "../../services/litellm.js";
-import { CLOUD_RETRIES, COOLDOWN_SECONDS, renderLiteLlmConfig } from "../../renderers/litellm.js";
+import { LITELLM } from "../../services/litellm.js";
+import { COOLDOWN_SECONDS } from "../../renderers/litellm.js";
+import { DEFAULTS } from "../../config/schema.js";
 import { METRICS } from "../../observability/metrics.js";
-import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "./proxy.js";
-import { startOllamaStandIn, startOpenAiStandIn, type StandIn } from "./standins.js";
-
-const MASTER_KEY = "sk-test-master-0123456789";
-const OPENAI_KEY = "sk-test-openai-abcdef0123";
-// The only changes the test makes to what the renderer produced: upstream endpoints (api_base, and the
-// OpenAI base URL variable) point at the stand-ins, and every route's timeoutSeconds is shortened from
-// the dev stack's 60 s so a hung model fails over in seconds.
-const TEST_ROUTE_TIMEOUT_SECONDS = 3;
-// What failover may take beyond the route's budget: LiteLLM's own bookkeeping plus the cloud answer.
-const FAILOVER_MARGIN_MS = 2000;
-
-interface ChatResult {
-  readonly status: number;
-  readonly text: string;
-  readonly ms: number;
-  readonly headers: Headers;
-}
-
-async function chat(proxy: RunningProxy, model: string, stream: boolean, key = MASTER_KEY): Promise<ChatResult> {
-  const t0 = performance.now();
-  const r = await fetch(`${proxy.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "ping" }] }),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const body = await r.text();
-  const ms = performance.now() - t0;
-  if (r.status !== 200) return { status: r.status, text: body, ms, headers: r.headers };
-  if (!stream) return { status: 200, text: JSON.parse(body).choices[0].message.content, ms, headers: r.headers };
-  let text = "";
-  for (const line of body.split("\n")) {
-    const data = line.startsWith("data: ") ? line.slice(6).trim() : "";
-    if (!data || data === "[DONE]") continue;
-    const chunk = JSON.parse(data);
-    if (chunk.error) return { status: 500, text: JSON.stringify(chunk.error), ms, headers: r.headers };
-    text += chunk.choices?.[0]?.delta?.content ?? "";
-  }
-  return { status: 200, text, ms, headers: r.headers };
-}
-
-function devConfig(withCloud: boolean) {
-  const raw = readStackConfig(".", "dev");
-  return validateStackConfig(
-    withCloud ? { ...raw, values: { ...raw.values, openaiApiKey: OPENAI_KEY }, secretKeys: new Set(["openaiApiKey"]) } : raw,
-  );
-}
-
-function containerEnv(ollamaUrl: string, withCloud: boolean, openaiUrl: string): Record<string, string> {
-  const env = Object.fromEntries(gatewayPlainEnv(ollamaUrl).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-  return {
-    ...env,
-    LITELLM_MASTER_KEY: MASTER_KEY,
-    ...(withCloud ? { OPENAI_API_KEY: OPENAI_KEY } : {}),
-    // Where LiteLLM's OpenAI provider sends requests when a model has no api_base of its own.
-    OPENAI_BASE_URL: `${openaiUrl}/v1`,
-  };
-}
-
-interface TestGateway {
-  readonly ollama: StandIn;
-  readonly openai: StandIn;
-  readonly proxy: RunningProxy;
-  readonly config: ReturnType<typeof devConfig>;
-  stop(): Promise<void>;
-}
-
-/** Both stand-ins and the real proxy in front of them, with the dev stack's rendered config. */
-async function startGateway(withCloud: boolean): Promise<TestGateway> {
-  const bin = ensureLiteLlmVenv(pinnedLiteLlmVersion());
-  const ollama = await startOllamaStandIn();
-  const openai = await startOpenAiStandIn();
-  const config = devConfig(withCloud);
-  const routes = config.routes.map((r) => ({ ...r, timeoutSeconds: TEST_ROUTE_TIMEOUT_SECONDS }));
-  const yaml = renderLiteLlmConfig({ routes, cloudModels: config.cloudModels, ollamaApiBase: ollama.url, routingStrategy: config.routingStrategy });
-  const proxy = await startProxy(bin, yaml, containerEnv(ollama.url, withCloud, openai.url));
-  return {
-    ollama,
-    openai,
-    proxy,
-    config,
-    async stop() {
-      await proxy.stop();
-      await ollama.close();
-      await openai.close();
-    },
-  };
-}
+import { chat, devConfig, FAILOVER_MARGIN_MS, MASTER_KEY, OPENAI_KEY, startGateway, TEST_ROUTE_TIMEOUT_SECONDS, type TestGateway } from "./harness.js";
+import type { RunningProxy } from "./proxy.js";
+import type { StandIn } from "./standins.js";
 
 const cloudCalls = (openai: StandIn) => openai.requests.filter((r) => r.path.endsWith("/chat/completions"));
 const ollamaChats = (ollama: StandIn) => ollama.requests.filter((r) => r.path === "/api/chat");
@@ -109,18 +22,18 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
   let gateway: TestGateway | undefined;
 
   beforeAll(async () => {
-    gateway = await startGateway(true);
+    gateway = await startGateway(devConfig(true));
     ({ ollama, openai, proxy } = gateway);
     routeModels = Object.fromEntries(gateway.config.routes.map((r) => [r.name, r.model]));
-    cloudModels = gateway.config.cloudModels;
+    cloudModels = gateway.config.cloudModels.map((m) => m.model);
   });
   afterAll(() => gateway?.stop());
 
-  it("lists every route and cloud model on /v1/models for the master key, and refuses anyone else", async () => {
+  it("lists every route, local model tag and cloud model on /v1/models for the master key, and refuses anyone else", async () => {
     const ok = await fetch(`${proxy.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(ok.status).toBe(200);
     const ids = ((await ok.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort();
-    expect(ids).toEqual([...Object.keys(routeModels), ...cloudModels].sort());
+    expect(ids).toEqual([...Object.keys(routeModels), ...gateway!.config.ollama.models, ...cloudModels].sort());
     expect((await fetch(`${proxy.url}/v1/models`)).status).toBe(401);
     // Without a database LiteLLM cannot look a non-master key up, and says so with a 400
     // "No connected db." rather than a 401. The key is refused and nothing is listed either way.
@@ -188,7 +101,7 @@ describe("LiteLLM with the dev stack's config and a cloud key", () => {
       const r = await chat(proxy, "task:code", false);
       expect(r.status).toBeGreaterThanOrEqual(500);
       expect(JSON.parse(r.text)).toHaveProperty("error");
-      expect(cloudCalls(openai).length - before).toBe(1 + CLOUD_RETRIES);
+      expect(cloudCalls(openai).length - before).toBe(1 + DEFAULTS.cloudRetries);
       console.log(`local and cloud failing: HTTP ${r.status} after ${r.ms.toFixed(0)} ms`);
     } finally {
       await ollama.setMode("answer");
@@ -265,14 +178,14 @@ describe("LiteLLM on a local-only stack (no openaiApiKey)", () => {
   let gateway: TestGateway | undefined;
 
   beforeAll(async () => {
-    gateway = await startGateway(false);
+    gateway = await startGateway(devConfig(false));
     ({ ollama, openai, proxy } = gateway);
   });
   afterAll(() => gateway?.stop());
 
-  it("lists only the routes", async () => {
+  it("lists only the routes and the local model tags", async () => {
     const r = await fetch(`${proxy.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
-    expect(((await r.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort()).toEqual(["task:code", "task:docs"]);
+    expect(((await r.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort()).toEqual(["llama3.2:1b", "qwen2.5-coder:1.5b", "task:code", "task:docs"]);
   });
 
   for (const mode of ["fail500", "hang", "refuse"] as const) {

@@ -17,6 +17,11 @@ export interface StandIn {
   readonly url: string;
   readonly requests: RecordedRequest[];
   setMode(mode: Mode): Promise<void>;
+  /** Answers this long after a request arrives (0: at once). */
+  setDelay(ms: number): void;
+  /** The most requests it has held at the same time since the last reset. */
+  readonly maxInFlight: number;
+  resetMaxInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +32,9 @@ async function startStandIn(handler: Handler): Promise<StandIn> {
   const sockets = new Set<Socket>();
   let mode: Mode = "answer";
   let port = 0;
+  let delayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -42,11 +50,18 @@ async function startStandIn(handler: Handler): Promise<StandIn> {
       const recorded = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body };
       requests.push(recorded);
       if (mode === "hang") return; // never answer; the socket is destroyed on close()
-      if (mode === "fail500") {
-        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "stand-in failure" }));
-        return;
-      }
-      handler(recorded, res);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.on("close", () => inFlight--);
+      const answer = () => {
+        if (mode === "fail500") {
+          res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "stand-in failure" }));
+          return;
+        }
+        handler(recorded, res);
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   server.on("connection", (s) => {
@@ -71,6 +86,15 @@ async function startStandIn(handler: Handler): Promise<StandIn> {
       if (next === "refuse") await stop();
       if (mode === "hang") for (const s of sockets) s.destroy();
       mode = next;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    resetMaxInFlight() {
+      maxInFlight = inFlight;
     },
     close: () => (mode === "refuse" ? Promise.resolve() : stop()),
   };

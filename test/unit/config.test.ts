@@ -6,6 +6,7 @@ import { DEFAULTS } from "../../config/schema.js";
 import { backendUrl, fileBackendDir, projectBackendUrl } from "../../config/backend.js";
 import { localStateDir } from "../../config/load.js";
 import { systemFolderProblem } from "../../config/validateHost.js";
+import { PREMIUM_MODEL } from "../../config/validateGateway.js";
 
 const dev = readStackConfig(".", "dev");
 
@@ -36,7 +37,7 @@ describe("the dev stack file", () => {
     const c = validateStackConfig(withValues({ openaiApiKey: "sk-x" }, ["openaiApiKey"]));
     expect(c.cloudEnabled).toBe(true);
     expect(c.routes.every((r) => r.fallbacks.includes("openai/gpt-4o"))).toBe(true);
-    expect(c.cloudModels).toEqual(["openai/gpt-4o"]);
+    expect(c.cloudModels).toEqual([{ model: "openai/gpt-4o", allowAsFallback: true, timeoutSeconds: 300, retries: 2 }]);
   });
 
   it("reads a `secure:` value from a stack file as a secret", () => {
@@ -137,7 +138,31 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["bad kvCacheType", withOllama({ kvCacheType: "q5" }), /ai-gateway:ollama.kvCacheType: "q5" is not one of f16, q8_0, q4_0/],
     ["quantized KV without flash attention", withOllama({ kvCacheType: "q8_0", flashAttention: false }), /ai-gateway:ollama.kvCacheType: "q8_0" needs flash attention/],
     ["flashAttention not a boolean", withOllama({ flashAttention: "yes" }), /ai-gateway:ollama.flashAttention: "yes" is not true or false/],
-    ["cloud model without provider", withValues({ cloudModels: JSON.stringify(["gpt-4o"]) }), /ai-gateway:cloudModels\[0\]: "gpt-4o" is not a valid cloud model id/],
+    ["cloud model without provider", withValues({ cloudModels: JSON.stringify(["gpt-4o"]) }), /ai-gateway:cloudModels\[0\].model: "gpt-4o" is not a cloud model id of the form "openai\/<model>"/],
+    ["negative rpm", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", rpm: -1 }]) }), /ai-gateway:cloudModels\[0\].rpm: -1 is not a whole number from 1 to 1000000. Fix: set a positive limit/],
+    ["fractional tpm", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", tpm: 1.5 }]) }), /ai-gateway:cloudModels\[0\].tpm: 1.5 is not a whole number/],
+    ["zero parallel requests", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", maxParallelRequests: 0 }]) }), /ai-gateway:cloudModels\[0\].maxParallelRequests: 0 is not a whole number from 1/],
+    ["retries on a rate-limited model", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", rpm: 10, retries: 2 }]) }), /ai-gateway:cloudModels\[0\].retries: a model with rpm or tpm is tried once.*Fix: remove retries/],
+    ["too many cloud retries", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", retries: 9 }]) }), /ai-gateway:cloudModels\[0\].retries: 9 is not a whole number from 0 to 5/],
+    ["unknown cloud model key", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", budget: 5 }]) }), /ai-gateway:cloudModels\[0\].budget: unknown key/],
+    ["cloud model listed twice", withValues({ cloudModels: JSON.stringify(["openai/gpt-4o", { model: "openai/gpt-4o", rpm: 5 }]) }), /ai-gateway:cloudModels\[1\]: "openai\/gpt-4o" is listed twice/],
+    [
+      "premium model as a fallback without allowAsFallback",
+      withValues({ cloudModels: JSON.stringify(["openai/gpt-4o", "openai/o3-pro"]), routes: JSON.stringify({ "task:code": { model: "llama3.2:1b", fallbacks: ["openai/gpt-4o", "openai/o3-pro"] } }) }),
+      /ai-gateway:routes\["task:code"\].fallbacks\[1\]: "openai\/o3-pro" is not allowed as a fallback \(cloudModels\[1\].allowAsFallback is false: a reasoning or premium model .*\). Fix: remove it from the route's fallbacks, or set cloudModels\[1\] to \{model: "openai\/o3-pro", allowAsFallback: true\}/,
+    ],
+    [
+      "a model marked not to be a fallback",
+      withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", allowAsFallback: false }]) }),
+      /ai-gateway:routes\["task:code"\].fallbacks\[0\]: "openai\/gpt-4o" is not allowed as a fallback \(cloudModels\[0\].allowAsFallback is false\)/,
+    ],
+    ["allowAsFallback not a boolean", withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", allowAsFallback: "yes" }]) }), /ai-gateway:cloudModels\[0\].allowAsFallback: "yes" is not true or false/],
+    ["alias to nothing served", withValues({ aliases: JSON.stringify({ coder: "task:coding" }) }), /ai-gateway:aliases\["coder"\]: "task:coding" is not a route, a tag in ollama.models or a cloud model/],
+    ["alias named like a route", withValues({ aliases: JSON.stringify({ "task:docs": "task:code" }) }), /ai-gateway:aliases\["task:docs"\]: "task:docs" is already served by routes\["task:docs"\]/],
+    ["route named like a local tag", withRoutes({ "llama3.2:1b": { model: "llama3.2:1b" } }), /ai-gateway:ollama.models\[1\]: "llama3.2:1b" is already served by routes\["llama3.2:1b"\]/],
+    ["alias named like a cloud model", withValues({ aliases: JSON.stringify({ "openai/gpt-4o": "task:code" }) }), /ai-gateway:aliases\["openai\/gpt-4o"\]: "openai\/gpt-4o" is already served by cloudModels\[0\]/],
+    ["gateway parallel cap of zero", withValues({ gateway: JSON.stringify({ maxParallelRequests: 0 }) }), /ai-gateway:gateway.maxParallelRequests: 0 is not a whole number from 1/],
+    ["gateway request size too large", withValues({ gateway: JSON.stringify({ maxRequestMb: 4096 }) }), /ai-gateway:gateway.maxRequestMb: 4096 is not a whole number from 1 to 1024/],
     ["route model not pulled", withRoutes({ "task:code": { model: "mistral:7b", fallbacks: [] } }), /ai-gateway:routes\["task:code"\].model: "mistral:7b" is not in ollama.models/],
     ["fallback not a cloud model", withRoutes({ "task:code": { model: "llama3.2:1b", fallbacks: ["openai/o3-pro"] } }), /ai-gateway:routes\["task:code"\].fallbacks\[0\]: "openai\/o3-pro" is not in cloudModels/],
     ["zero timeout", withRoutes({ "task:code": { model: "llama3.2:1b", timeoutSeconds: 0 } }), /ai-gateway:routes\["task:code"\].timeoutSeconds: 0 is not a positive number/],
@@ -179,5 +204,25 @@ describe("bad config is refused with the key named, the problem and the fix", ()
 
   it("never echoes the OpenAI key, even one stored in plain text", () => {
     expect(problemsOf(withValues({ openaiApiKey: "sk-live-do-not-print", bindAddress: "nope" }, []))).not.toContain("sk-live-do-not-print");
+  });
+});
+
+describe("cloud model guards and names", () => {
+  it("counts OpenAI's reasoning and premium models as fallbacks only when marked so, and the rest as fallbacks by default", () => {
+    for (const m of ["openai/o1", "openai/o3", "openai/o3-pro", "openai/o4-mini", "openai/gpt-4.5-preview", "openai/gpt-5-pro"]) expect(PREMIUM_MODEL.test(m), m).toBe(true);
+    for (const m of ["openai/gpt-4o", "openai/gpt-4o-mini", "openai/gpt-4.1", "openai/gpt-5-mini"]) expect(PREMIUM_MODEL.test(m), m).toBe(false);
+  });
+
+  it("reads the prod stack's guards, aliases and gateway limits", () => {
+    const prod = validateStackConfig({ ...readStackConfig(".", "prod"), values: { ...readStackConfig(".", "prod").values, openaiApiKey: "sk-x" }, secretKeys: new Set(["openaiApiKey"]) });
+    expect(prod.cloudModels).toEqual([
+      { model: "openai/gpt-4o", rpm: 120, tpm: 400000, maxParallelRequests: 16, allowAsFallback: true, timeoutSeconds: 300, retries: 0 },
+      { model: "openai/o3-pro", rpm: 6, maxParallelRequests: 2, allowAsFallback: true, timeoutSeconds: 300, retries: 0 },
+    ]);
+    expect(prod.aliases).toEqual([
+      { name: "coder", target: "task:code" },
+      { name: "docs", target: "task:docs" },
+    ]);
+    expect(prod.gateway).toEqual({ maxParallelRequests: 64, maxRequestMb: 16 });
   });
 });

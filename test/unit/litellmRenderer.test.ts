@@ -1,15 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { DEFAULTS, type Route } from "../../config/schema.js";
-import { CLOUD_TIMEOUT_SECONDS, buildLiteLlmConfig, renderLiteLlmConfig, type LiteLlmRenderInput } from "../../renderers/litellm.js";
+import { DEFAULTS, type CloudModel, type Route } from "../../config/schema.js";
+import { buildLiteLlmConfig, formatWorstCase, renderLiteLlmConfig, worstCase, type LiteLlmRenderInput } from "../../renderers/litellm.js";
 
+const cloud = (model: string, patch: Partial<CloudModel> = {}): CloudModel => ({ model, allowAsFallback: true, timeoutSeconds: DEFAULTS.cloudTimeoutSeconds, retries: DEFAULTS.cloudRetries, ...patch });
 const input: LiteLlmRenderInput = {
   routes: [
     { name: "task:code", model: "qwen2.5-coder:14b", fallbacks: ["openai/gpt-4o", "openai/o3-pro"], timeoutSeconds: 45 },
     { name: "task:docs", model: "llama3.1:8b", fallbacks: ["openai/gpt-4o"], timeoutSeconds: 90 },
   ],
-  cloudModels: ["openai/gpt-4o", "openai/o3-pro"],
+  cloudModels: [cloud("openai/gpt-4o", { rpm: 60, tpm: 200000, maxParallelRequests: 8 }), cloud("openai/o3-pro", { retries: 0, timeoutSeconds: 600 })],
+  localModels: ["qwen2.5-coder:14b", "llama3.1:8b"],
+  localTimeoutSeconds: 60,
+  aliases: [
+    { name: "coder", target: "task:code" },
+    { name: "fast", target: "llama3.1:8b" },
+  ],
   ollamaApiBase: "http://ollama:11434/",
   routingStrategy: DEFAULTS.routingStrategy,
 };
@@ -30,12 +37,54 @@ describe("renderLiteLlmConfig", () => {
     expect([code.timeout, code.stream_timeout]).toEqual([45, 45]);
     expect(parsed.router_settings.retry_policy.TimeoutErrorRetries).toBe(0);
     expect(parsed.litellm_settings.request_timeout).toBeLessThan(6000);
-    const cloud = parsed.model_list.find((m: any) => m.model_name === "openai/gpt-4o").litellm_params;
-    expect(cloud.timeout).toBe(CLOUD_TIMEOUT_SECONDS);
+    const gpt = parsed.model_list.find((m: any) => m.model_name === "openai/gpt-4o").litellm_params;
+    expect([gpt.timeout, gpt.num_retries]).toEqual([DEFAULTS.cloudTimeoutSeconds, DEFAULTS.cloudRetries]);
+    const o3 = parsed.model_list.find((m: any) => m.model_name === "openai/o3-pro").litellm_params;
+    expect([o3.timeout, o3.num_retries, o3.stream_timeout]).toEqual([600, 0, 60]);
+  });
+
+  it("serves every local model under its own tag, with a route's budget and no retry or fallback", () => {
+    const tags = parsed.model_list.filter((m: any) => !m.model_name.startsWith("task:") && !m.model_name.startsWith("openai/"));
+    expect(tags.map((m: any) => [m.model_name, m.litellm_params.model, m.litellm_params.timeout, m.litellm_params.num_retries])).toEqual([
+      ["qwen2.5-coder:14b", "ollama_chat/qwen2.5-coder:14b", 60, 0],
+      ["llama3.1:8b", "ollama_chat/llama3.1:8b", 60, 0],
+    ]);
+    expect(parsed.router_settings.fallbacks.flatMap((f: object) => Object.keys(f))).not.toContain("qwen2.5-coder:14b");
+  });
+
+  it("renders aliases as LiteLLM model group aliases, and gives an alias of a route the route's fallbacks", () => {
+    expect(parsed.router_settings.model_group_alias).toEqual({ coder: "task:code", fast: "llama3.1:8b" });
+    // LiteLLM looks fallbacks up by the name asked for, not the group it resolves to.
+    expect(parsed.router_settings.fallbacks).toContainEqual({ coder: ["openai/gpt-4o", "openai/o3-pro"] });
+  });
+
+  it("turns rpm and tpm into hard limits and caps calls in flight, per cloud model, with its own retries", () => {
+    const gpt = parsed.model_list.find((m: any) => m.model_name === "openai/gpt-4o").litellm_params;
+    expect([gpt.rpm, gpt.tpm, gpt.max_parallel_requests]).toEqual([60, 200000, 8]);
+    expect(parsed.router_settings.optional_pre_call_checks).toEqual(["enforce_model_rate_limits"]);
+    // A 429 is never retried (LiteLLM would wait out its retry-after first); server errors are, per model.
+    expect(parsed.router_settings.retry_policy.RateLimitErrorRetries).toBe(0);
+    const unlimited = buildLiteLlmConfig({ ...input, cloudModels: input.cloudModels.map((m) => cloud(m.model)) });
+    expect((unlimited["router_settings"] as Record<string, unknown>)["optional_pre_call_checks"]).toBeUndefined();
+  });
+
+  it("computes each route's worst case from the config: the local budget, then every try of every fallback", () => {
+    const w = worstCase(input.routes[0]!, input.cloudModels);
+    expect(w.seconds).toBe(45 + 3 * 300 + 1 * 600);
+    expect(w.tries).toEqual([
+      { model: "qwen2.5-coder:14b", tries: 1, secondsEach: 45 },
+      { model: "openai/gpt-4o", tries: 3, secondsEach: 300 },
+      { model: "openai/o3-pro", tries: 1, secondsEach: 600 },
+    ]);
+    expect(formatWorstCase(w)).toBe("task:code: at most 1545 s (qwen2.5-coder:14b 1 × 45 s, then openai/gpt-4o 3 × 300 s, then openai/o3-pro 1 × 600 s), plus LiteLLM's backoff between retries");
   });
 
   it("builds router_settings.fallbacks from the routes, in order", () => {
-    expect(parsed.router_settings.fallbacks).toEqual([{ "task:code": ["openai/gpt-4o", "openai/o3-pro"] }, { "task:docs": ["openai/gpt-4o"] }]);
+    expect(parsed.router_settings.fallbacks).toEqual([
+      { "task:code": ["openai/gpt-4o", "openai/o3-pro"] },
+      { "task:docs": ["openai/gpt-4o"] },
+      { coder: ["openai/gpt-4o", "openai/o3-pro"] },
+    ]);
   });
 
   it("points cloud models at os.environ/OPENAI_API_KEY and the master key at os.environ/LITELLM_MASTER_KEY", () => {
@@ -63,18 +112,19 @@ describe("renderLiteLlmConfig", () => {
 // Properties over arbitrary valid route tables.
 const tagArb = fc.stringMatching(/^[a-z][a-z0-9.-]{0,10}:[a-z0-9.]{1,6}$/);
 const cloudArb = fc.uniqueArray(fc.stringMatching(/^openai\/[a-z0-9][a-z0-9.-]{0,10}$/), { minLength: 0, maxLength: 4 });
-const tableArb = cloudArb.chain((cloud) =>
+const withGuards = (ids: readonly string[]) => ids.map((m, i) => cloud(m, i % 2 ? { rpm: 10 + i } : {}));
+const tableArb = cloudArb.chain((ids) =>
   fc
     .uniqueArray(
       fc.record({
         name: fc.stringMatching(/^task:[a-z]{1,8}$/),
         model: tagArb,
-        fallbacks: cloud.length ? fc.subarray(cloud) : fc.constant([] as string[]),
+        fallbacks: ids.length ? fc.subarray(ids) : fc.constant([] as string[]),
         timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
       }),
       { selector: (r) => r.name, minLength: 1, maxLength: 6 },
     )
-    .map((routes) => ({ routes: routes as Route[], cloudModels: cloud, ollamaApiBase: "http://ollama:11434", routingStrategy: DEFAULTS.routingStrategy })),
+    .map((routes) => ({ routes: routes as Route[], cloudModels: withGuards(ids), ollamaApiBase: "http://ollama:11434", routingStrategy: DEFAULTS.routingStrategy })),
 );
 
 describe("renderer properties", () => {
