@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Backups, backupLayout } from "./components/backups.js";
 import { EntryPoint } from "./components/entryPoint.js";
+import { Alertmanager } from "./components/alertmanager.js";
 import { DockerProxy } from "./components/dockerProxy.js";
 import { Exporters } from "./components/exporters.js";
 import { Gateway } from "./components/gateway.js";
@@ -113,6 +114,15 @@ new Exporters("exporters", {
   ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
   dependsOn: [dockerProxy],
 });
+// Where the alerts go: Prometheus sends them to Alertmanager, which sends them to the configured receivers.
+new Alertmanager("alertmanager", {
+  ctx,
+  image: image.alertmanager,
+  memoryMb: memory.alertmanager,
+  files: share("alertmanager"),
+  ...(secrets.alertSlackWebhookUrl ? { slackWebhookUrl: secrets.alertSlackWebhookUrl } : {}),
+  ...(secrets.alertSmtpPassword ? { smtpPassword: secrets.alertSmtpPassword } : {}),
+});
 const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
 new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki, dockerProxy] });
 const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
@@ -154,6 +164,9 @@ export const aliases = Object.fromEntries(config.aliases.map((a) => [a.name, a.t
 export const grafanaUrl = urlOf("grafana");
 export const grafanaAdminPassword = grafana.adminPassword;
 export const prometheusUrl = urlOf("prometheus");
+export const alertmanagerUrl = urlOf("alertmanager");
+// Where alerts go: the receivers set under alerting (none: Alertmanager's UI and Grafana only).
+export const alertReceivers = [...(config.alerting.webhook ? ["webhook"] : []), ...(config.alerting.slack ? ["slack"] : []), ...(config.alerting.email ? ["email"] : [])];
 export const lokiUrl = urlOf("loki");
 export const logShipper = config.logShipper;
 export const qdrantUrl = urlOf("qdrant");

@@ -14,6 +14,10 @@ export interface StackSecrets {
   readonly backupOffsite?: OffsiteSecretOutputs;
   /** Present only with tls.mode files: the entry point certificate's key. */
   readonly tlsPrivateKey?: pulumi.Output<string>;
+  /** Present only with alerting.slack: the Slack incoming-webhook URL. */
+  readonly alertSlackWebhookUrl?: pulumi.Output<string>;
+  /** Present only with alerting.email.username: the SMTP password. */
+  readonly alertSmtpPassword?: pulumi.Output<string>;
 }
 
 export interface OffsiteSecretOutputs {
@@ -95,6 +99,8 @@ export function loadStackConfig(): LoadedConfig {
   const cfg = new pulumi.Config(PROJECT);
   const openaiApiKey = config.cloudEnabled ? cfg.requireSecret("openaiApiKey") : undefined;
   const tlsPrivateKey = config.tls.mode === "files" ? cfg.requireSecret("tlsPrivateKey") : undefined;
+  const alertSlackWebhookUrl = config.alerting.slack ? cfg.requireSecret("alertSlackWebhookUrl") : undefined;
+  const alertSmtpPassword = config.alerting.email?.username ? cfg.requireSecret("alertSmtpPassword") : undefined;
   const backupOffsite: OffsiteSecretOutputs | undefined = config.backup.offsite
     ? {
         password: cfg.requireSecret("backupOffsitePassword"),
@@ -106,7 +112,13 @@ export function loadStackConfig(): LoadedConfig {
   const stateDir = config.host.kind === "local" ? localStateDir(process.env, process.cwd()) : undefined;
   return {
     config,
-    secrets: { ...(openaiApiKey ? { openaiApiKey } : {}), ...(backupOffsite ? { backupOffsite } : {}), ...(tlsPrivateKey ? { tlsPrivateKey } : {}) },
+    secrets: {
+      ...(openaiApiKey ? { openaiApiKey } : {}),
+      ...(backupOffsite ? { backupOffsite } : {}),
+      ...(tlsPrivateKey ? { tlsPrivateKey } : {}),
+      ...(alertSlackWebhookUrl ? { alertSlackWebhookUrl } : {}),
+      ...(alertSmtpPassword ? { alertSmtpPassword } : {}),
+    },
     ...(stateDir ? { localStateDir: stateDir } : {}),
     ...(config.host.kind === "ssh" ? { ssh: resolveSsh(config.host.ssh) } : {}),
   };

@@ -63,6 +63,25 @@ export interface GatewaySettings {
   readonly maxRequestMb: number;
 }
 
+/**
+ * Where Alertmanager sends the alerts Prometheus fires. Every receiver set gets every alert; the
+ * Slack webhook URL and the SMTP password are the secrets alertSlackWebhookUrl and alertSmtpPassword.
+ * With none set, alerts show in Alertmanager's UI and Grafana only.
+ */
+export interface AlertingSettings {
+  readonly webhook?: { readonly url: string };
+  readonly slack?: { readonly channel: string };
+  readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly requireTls: boolean };
+  /** How long a new group waits for more alerts before its first message. */
+  readonly groupWait: string;
+  /** How long before a message about alerts added to a group already sent. */
+  readonly groupInterval: string;
+  /** How often a warning that still fires is sent again. */
+  readonly repeatInterval: string;
+  /** The same for a critical alert. */
+  readonly criticalRepeatInterval: string;
+}
+
 export type LogShipper = "promtail" | "alloy";
 
 export interface PrometheusSettings {
@@ -164,6 +183,7 @@ export interface StackConfig {
   readonly loki: LokiSettings;
   readonly exporters: ExporterSettings;
   readonly alerts: AlertThresholds;
+  readonly alerting: AlertingSettings;
   readonly backup: BackupSettings;
   readonly images: Readonly<Record<ServiceName, string>>;
   readonly memoryLimitsMb: Readonly<Record<ServiceName, number>>;
@@ -252,6 +272,7 @@ export const DEFAULTS = Object.freeze({
     "dcgm-exporter": 512,
     qdrant: 2048,
     "docker-proxy": 256,
+    alertmanager: 256,
   } satisfies Record<ServiceName, number>),
   // Enough that none of them is the bottleneck in normal use, and little enough that a runaway
   // exporter or a heavy query cannot starve Ollama and LiteLLM. Ollama's is high for CPU offload.
@@ -269,7 +290,10 @@ export const DEFAULTS = Object.freeze({
     "dcgm-exporter": 0.5,
     qdrant: 4,
     "docker-proxy": 0.2,
+    alertmanager: 0.5,
   } satisfies Record<ServiceName, number>),
+  // Critical alerts are repeated hourly while they fire, warnings twice a working day.
+  alerting: Object.freeze({ groupWait: "30s", groupInterval: "5m", repeatInterval: "4h", criticalRepeatInterval: "1h" }),
   // 03:15 UTC daily, a week of copies.
   backup: Object.freeze({ enabled: true, schedule: "15 3 * * *", retention: 7 } satisfies BackupSettings),
   // A week of daily copies and a month of weekly ones off-host; the repository is checked on Sundays at 04:45.

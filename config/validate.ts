@@ -3,6 +3,7 @@
 // are reported at once so a user fixes the file in one pass. Each section is checked in its own
 // module; this one knows the top-level keys and the order the sections are checked in.
 import type { StackConfig } from "./schema.js";
+import { validateAlerting } from "./validateAlerting.js";
 import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
 import { backupReachesQdrant, validateNetwork } from "./validateNetwork.js";
@@ -37,6 +38,9 @@ export const CONFIG_KEYS = [
   "exporters",
   "alerts",
   "backup",
+  "alerting",
+  "alertSlackWebhookUrl",
+  "alertSmtpPassword",
   "backupOffsitePassword",
   "backupOffsiteEnv",
   "images",
@@ -92,6 +96,10 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
   const exporters = validateExporters(c, parseStructured(c, "exporters", v["exporters"]), ollama.gpus);
   const alerts = validateAlerts(c, parseStructured(c, "alerts", v["alerts"]));
+  const alerting = validateAlerting(c, parseStructured(c, "alerting", v["alerting"]), {
+    slackWebhookUrl: { present: v["alertSlackWebhookUrl"] !== undefined, secret: raw.secretKeys.has("alertSlackWebhookUrl") },
+    smtpPassword: { present: v["alertSmtpPassword"] !== undefined, secret: raw.secretKeys.has("alertSmtpPassword") },
+  });
   const backup = validateBackup(c, parseStructured(c, "backup", v["backup"]), exporters, {
     dataRoot,
     password: { value: v["backupOffsitePassword"], secret: raw.secretKeys.has("backupOffsitePassword") },
@@ -125,6 +133,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     loki,
     exporters,
     alerts,
+    alerting,
     backup,
     images,
     memoryLimitsMb,

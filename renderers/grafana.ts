@@ -2,11 +2,12 @@
 // name typed by hand) and the provider that loads the dashboards kept in observability/dashboards/.
 import { toYaml } from "./yaml.js";
 
-export const DATASOURCE_UIDS = Object.freeze({ prometheus: "prometheus", loki: "loki" });
+export const DATASOURCE_UIDS = Object.freeze({ prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager" });
 
 export interface GrafanaRenderInput {
   readonly prometheusUrl: string;
   readonly lokiUrl: string;
+  readonly alertmanagerUrl: string;
   /** Folder inside the container that holds the dashboard JSON files. */
   readonly dashboardsPath: string;
 }
@@ -18,6 +19,8 @@ export function renderGrafanaDatasources(input: GrafanaRenderInput): string {
       datasources: [
         { name: "Prometheus", uid: DATASOURCE_UIDS.prometheus, type: "prometheus", access: "proxy", url: input.prometheusUrl, isDefault: true, editable: false },
         { name: "Loki", uid: DATASOURCE_UIDS.loki, type: "loki", access: "proxy", url: input.lokiUrl, editable: false },
+        // Grafana's alerting pages show what fires and lets a user silence it, from Prometheus's own Alertmanager.
+        { name: "Alertmanager", uid: DATASOURCE_UIDS.alertmanager, type: "alertmanager", access: "proxy", url: input.alertmanagerUrl, editable: false, jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false } },
       ],
     },
     "Grafana datasources, provisioned by ai-gateway.",

@@ -17,6 +17,8 @@ export interface PrometheusRenderInput {
   readonly targets: readonly ScrapeTarget[];
   /** Paths of the rule files inside the container. */
   readonly ruleFiles: readonly string[];
+  /** host:port of Alertmanager on the stack network, which Prometheus sends firing alerts to. */
+  readonly alertmanager?: string;
 }
 
 export const SCRAPE_INTERVAL = "15s";
@@ -30,6 +32,7 @@ export function buildPrometheusConfig(input: PrometheusRenderInput): Record<stri
       external_labels: { stack: input.stack },
     },
     rule_files: [...input.ruleFiles],
+    ...(input.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [input.alertmanager] }] }] } } : {}),
     scrape_configs: jobs.map((t) => ({
       job_name: t.job,
       ...(t.metricsPath ? { metrics_path: t.metricsPath } : {}),

@@ -1,6 +1,7 @@
 // Every service's facts in one table, and what follows from them: which ports are published and
 // where a service is reached on the stack network.
 import { CADDY } from "./caddy.js";
+import { ALERTMANAGER } from "./alertmanager.js";
 import { DOCKER_PROXY } from "./dockerProxy.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import { GRAFANA } from "./grafana.js";
@@ -27,6 +28,7 @@ export const FACTS: Readonly<Record<ServiceName, ServiceFacts>> = Object.freeze(
   "dcgm-exporter": DCGM_EXPORTER,
   qdrant: QDRANT,
   "docker-proxy": DOCKER_PROXY,
+  alertmanager: ALERTMANAGER,
 });
 
 /** The host port a service publishes on bindAddress (the same number as inside), or undefined. */

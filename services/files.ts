@@ -17,6 +17,8 @@ import { FACTS, internalUrl } from "./catalog.js";
 import { planExposure } from "./exposure.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
+import { renderAlertmanagerConfig } from "../renderers/alertmanager.js";
+import { ALERTMANAGER } from "./alertmanager.js";
 import { DOCKER_PROXY_URL } from "./dockerProxy.js";
 import { SHIPPERS } from "./logShippers.js";
 import { LOKI } from "./loki.js";
@@ -96,7 +98,7 @@ function prometheusFiles(config: StackConfig): GeneratedFile[] {
       service: "prometheus",
       path: "prometheus/prometheus.yml",
       containerPath: `${PROMETHEUS.configDir}/prometheus.yml`,
-      content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`] }),
+      content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`], alertmanager: `alertmanager:${ALERTMANAGER.port}` }),
     },
     ...rules.map((r) => ({
       service: "prometheus" as const,
@@ -105,6 +107,11 @@ function prometheusFiles(config: StackConfig): GeneratedFile[] {
       content: renderRuleFile(r),
     })),
   ];
+}
+
+function alertmanagerFiles(config: StackConfig): GeneratedFile[] {
+  const content = renderAlertmanagerConfig({ alerting: config.alerting, slackWebhookUrlFile: ALERTMANAGER.slackWebhookUrlFile, smtpPasswordFile: ALERTMANAGER.smtpPasswordFile });
+  return [{ service: "alertmanager", path: "alertmanager/alertmanager.yml", containerPath: ALERTMANAGER.configPath, content }];
 }
 
 function lokiFiles(config: StackConfig): GeneratedFile[] {
@@ -127,7 +134,7 @@ function logShipperFiles(config: StackConfig): GeneratedFile[] {
 }
 
 function grafanaFiles(): GeneratedFile[] {
-  const input = { prometheusUrl: internalUrl("prometheus"), lokiUrl: internalUrl("loki"), dashboardsPath: GRAFANA.dashboardsPath };
+  const input = { prometheusUrl: internalUrl("prometheus"), lokiUrl: internalUrl("loki"), alertmanagerUrl: internalUrl("alertmanager"), dashboardsPath: GRAFANA.dashboardsPath };
   const dashboards = readdirSync(DASHBOARDS_DIR)
     .filter((f) => f.endsWith(".json"))
     .sort()
@@ -141,7 +148,7 @@ function grafanaFiles(): GeneratedFile[] {
 
 /** The stack's generated files, in a fixed order: the one list every consumer reads. */
 export function generatedFiles(config: StackConfig): GeneratedFile[] {
-  return [...litellmFiles(config), ...caddyFiles(config), ...prometheusFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+  return [...litellmFiles(config), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
 }
 
 /** One service's share of the list. */

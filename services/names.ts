@@ -15,6 +15,7 @@ export const SERVICES = [
   "dcgm-exporter",
   "qdrant",
   "docker-proxy",
+  "alertmanager",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 

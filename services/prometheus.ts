@@ -2,6 +2,7 @@
 import type { StackConfig } from "../config/schema.js";
 import { enabledServices } from "../config/services.js";
 import type { ScrapeTarget } from "../renderers/prometheus.js";
+import { ALERTMANAGER } from "./alertmanager.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
@@ -43,6 +44,7 @@ export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
     { job: "loki", address: `loki:${LOKI.port}` },
     { job: config.logShipper, address: `${config.logShipper}:${shipper.port}` },
     { job: "grafana", address: `grafana:${GRAFANA.port}` },
+    { job: "alertmanager", address: `alertmanager:${ALERTMANAGER.port}` },
     // Qdrant's /metrics is not on its list of paths open without the key.
     { job: "qdrant", address: `qdrant:${QDRANT.port}`, bearerTokenFile: PROMETHEUS.qdrantKeyFile },
     ...(on.has("node-exporter") ? [{ job: "node-exporter", address: `node-exporter:${NODE_EXPORTER.port}` }] : []),

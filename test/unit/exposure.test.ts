@@ -34,7 +34,7 @@ describe("the exposure plan", () => {
 
   it("on every interface: services the entry point proxies publish no loopback port of their own, so the backups use the entry point", () => {
     const e = planExposure({ bindAddress: "0.0.0.0", tls: { mode: "internal", names: ["gpu-01.lan"] }, expose: ["prometheus"] });
-    expect(bound(e)).toEqual(["caddy 0.0.0.0:3000", "caddy 0.0.0.0:4000", "caddy 0.0.0.0:6333", "caddy 0.0.0.0:9090", "loki 127.0.0.1:3100", "ollama 127.0.0.1:11434"]);
+    expect(bound(e)).toEqual(["alertmanager 127.0.0.1:9093", "caddy 0.0.0.0:3000", "caddy 0.0.0.0:4000", "caddy 0.0.0.0:6333", "caddy 0.0.0.0:9090", "loki 127.0.0.1:3100", "ollama 127.0.0.1:11434"]);
     expect(hostLocalUrl(e, "qdrant")).toEqual({ url: "https://localhost:6333", viaEntryPoint: true });
     // An exposed service then has only its basic-auth entry: tools need the credential there.
     expect(e.urls.prometheus).toBe("https://127.0.0.1:9090");

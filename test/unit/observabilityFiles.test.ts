@@ -44,7 +44,7 @@ describe("Prometheus files", () => {
   it("scrapes LiteLLM on /metrics/ with the key from a file, and every enabled exporter", () => {
     const doc = YAML.parse(prometheusFiles(gpuConfig)[0]!.content);
     const jobs = Object.fromEntries(doc.scrape_configs.map((j: any) => [j.job_name, j]));
-    expect(Object.keys(jobs).sort()).toEqual(["cadvisor", "dcgm-exporter", "grafana", "litellm", "loki", "node-exporter", "prometheus", "promtail", "qdrant"]);
+    expect(Object.keys(jobs).sort()).toEqual(["alertmanager", "cadvisor", "dcgm-exporter", "grafana", "litellm", "loki", "node-exporter", "prometheus", "promtail", "qdrant"]);
     expect(jobs["qdrant"].authorization).toEqual({ type: "Bearer", credentials_file: "secrets/qdrant-api-key" });
     expect(jobs["litellm"].metrics_path).toBe("/metrics/");
     expect(jobs["litellm"].authorization).toEqual({ type: "Bearer", credentials_file: "secrets/litellm-master-key" });
@@ -171,6 +171,7 @@ describe("npm run render", () => {
   it("covers every generated file of the stack, secrets excluded", () => {
     const paths = generatedFiles(devConfig).map((f) => f.path).sort();
     expect(paths).toEqual([
+      "alertmanager/alertmanager.yml",
       "caddy/Caddyfile",
       "grafana/dashboards/gateway.json",
       "grafana/dashboards/gpu-host.json",

@@ -39,7 +39,7 @@ describe("the prod stack under mocks", () => {
     // And one config folder per container that reads config files (see the least-privilege tests):
     expect(remote.filter((c) => c.name.endsWith("-config")).map((c) => c.name.slice(0, -"-config".length)).every((n) => containers.includes(n))).toBe(true);
     expect(remote.filter((c) => !c.name.endsWith("-pids-limit") && !c.name.endsWith("-config")).map((c) => c.name).sort()).toEqual(
-      ["backup-install", "caddy-data", "entry-point-root-certificate", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
+      ["alertmanager-data", "backup-install", "caddy-data", "entry-point-root-certificate", "grafana-data", "loki-data", "model-llama3.1:8b", "model-qwen2.5-coder:32b", "ollama-data", "prometheus-data", "promtail-data", "qdrant-data"].sort(),
     );
     for (const c of remote) {
       expect(c.inputs.connection, c.name).toMatchObject({ host: "gpu-01.lan", user: "deploy", port: 22, hostKey: HOST_KEY });
@@ -67,6 +67,7 @@ describe("the prod stack under mocks", () => {
     // Any port not in this list fails the test: a new published port must be a decision.
     expect(bound.sort()).toEqual(
       [
+        "alertmanager 127.0.0.1:9093->9093",
         "caddy 10.20.0.11:4000->4000",
         "caddy 10.20.0.11:3000->3000",
         "caddy 10.20.0.11:6333->6333",

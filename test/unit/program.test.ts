@@ -12,7 +12,7 @@ import { evaluateOnce, isSecretInput, promiseOf, runProgram, serviceOf, type Pro
 
 const CONTAINER = "docker:index/container:Container";
 // The dev stack is CPU-only (no DCGM exporter) and ships logs with Promtail.
-const DEV_CONTAINERS = ["caddy", "cadvisor", "docker-proxy", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
+const DEV_CONTAINERS = ["alertmanager", "caddy", "cadvisor", "docker-proxy", "grafana", "litellm", "loki", "node-exporter", "ollama", "prometheus", "promtail", "qdrant"];
 // Services a user or a tool reaches from the host; exporters and the shipper publish nothing.
 // What each image has to probe with (../shared/reference/images.md): only Grafana ships curl, only the
 // busybox-based node-exporter has wget, Loki has no shell at all.
@@ -31,6 +31,7 @@ const PROBE_PROGRAM: Record<string, string> = {
   qdrant: "bash",
   // The socket proxy's scratch image has only its own binaries.
   "docker-proxy": "/healthcheck",
+  alertmanager: "wget",
 };
 const FAKE_OPENAI_KEY = "sk-test-openai-key-0123456789abcdef";
 const dev = readStackConfig(".", "dev");
@@ -96,7 +97,7 @@ describe("the dev stack under mocks", () => {
     const run = await runProgram({ ...withCloud, values: { ...withCloud.values, bindAddress: "10.1.2.3", tls: JSON.stringify({ mode: "internal" }) } });
     const bound = run.byType(CONTAINER).flatMap((c) => (c.inputs.ports ?? []).map((p: { ip: string; external: number }) => `${serviceOf(c)} ${p.ip}:${p.external}`));
     expect(bound.sort()).toEqual(
-      ["caddy 10.1.2.3:4000", "caddy 10.1.2.3:3000", "caddy 10.1.2.3:6333", "grafana 127.0.0.1:3000", "loki 127.0.0.1:3100", "ollama 127.0.0.1:11434", "prometheus 127.0.0.1:9090", "qdrant 127.0.0.1:6333"].sort(),
+      ["alertmanager 127.0.0.1:9093", "caddy 10.1.2.3:4000", "caddy 10.1.2.3:3000", "caddy 10.1.2.3:6333", "grafana 127.0.0.1:3000", "loki 127.0.0.1:3100", "ollama 127.0.0.1:11434", "prometheus 127.0.0.1:9090", "qdrant 127.0.0.1:6333"].sort(),
     );
     expect(run.outputs["gatewayUrl"]).toBe("https://10.1.2.3:4000");
     expect(run.outputs["grafanaUrl"]).toBe("https://10.1.2.3:3000");

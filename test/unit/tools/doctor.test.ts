@@ -64,7 +64,7 @@ describe("doctor", () => {
     expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
     expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
     // The addresses the stack will bind: the entry point on the LAN address, the rest on loopback.
-    expect(checks.find((c) => c.name === "Ports")!.detail).toBe("11434, 9090, 3100, 3000, 6333 on 127.0.0.1; 4000, 3000, 6333 on 10.20.0.11 are free");
+    expect(checks.find((c) => c.name === "Ports")!.detail).toBe("11434, 9090, 3100, 3000, 6333, 9093 on 127.0.0.1; 4000, 3000, 6333 on 10.20.0.11 are free");
   });
 
   it("fails each broken check with its fix", () => {
