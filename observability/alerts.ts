@@ -87,6 +87,16 @@ export function alertRuleFiles(t: AlertThresholds, opts: RuleOptions): RuleFile[
           summary: "A monitored service does not answer",
           description: "{{ $labels.job }} at {{ $labels.instance }} has not been scraped for 5 minutes.",
         },
+        {
+          // An alert that cannot be delivered protects nobody: a wrong Slack URL or SMTP password shows here,
+          // in Grafana and through any receiver that still works.
+          alert: "AlertNotificationsFailing",
+          expr: "sum by (integration) (increase(alertmanager_notifications_failed_total[15m])) > 0",
+          for: "5m",
+          severity: "warning",
+          summary: "Alertmanager cannot deliver alerts",
+          description: "{{ $value | humanize }} notifications through {{ $labels.integration }} failed in the last 15 minutes: check its URL or password.",
+        },
       ],
     },
   ];

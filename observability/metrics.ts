@@ -16,8 +16,10 @@ const LOKI = "grafana/loki distributor and server instrumentation";
 const PROMETHEUS = "Prometheus: synthetic series added to every scrape";
 const BACKUP = "scripts/backup.sh, through node-exporter's textfile collector";
 const OFFSITE = "scripts/offsite.sh, through node-exporter's textfile collector";
+const ALERTMANAGER = "Alertmanager /metrics (0.25 and 0.34), one series per integration";
 
 export const METRICS: readonly MetricFact[] = Object.freeze([
+  { name: "alertmanager_notifications_failed_total", type: "counter", source: ALERTMANAGER },
   // LiteLLM: counters carry the _total suffix, histograms _bucket/_sum/_count.
   { name: "litellm_proxy_total_requests_metric_total", type: "counter", source: LITELLM },
   { name: "litellm_proxy_failed_requests_metric_total", type: "counter", source: LITELLM },

@@ -37,7 +37,7 @@ describe("Prometheus files", () => {
       }
     }
     const alerts = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite }).flatMap((f) => f.rules.map((r) => r.alert));
-    expect(alerts).toHaveLength(13);
+    expect(alerts).toHaveLength(14);
     for (const a of alerts) expect(cases.get(a), a).toEqual({ fires: true, quiet: true });
   });
 
