@@ -24,6 +24,7 @@ import { CADDY } from "./services/caddy.js";
 import { DOCKER_API_CLIENTS } from "./services/dockerProxy.js";
 import { hostLocalUrl, planExposure } from "./services/exposure.js";
 import { filesOf, generatedFiles } from "./services/files.js";
+import { gatewayWorkers } from "./services/litellm.js";
 import { containerName, type ServiceName } from "./services/names.js";
 
 const { config, secrets, localStateDir, ssh } = loadStackConfig();
@@ -50,7 +51,9 @@ const ctx: StackContext = {
 
 // Every generated file, rendered once: each component uploads its share, `npm run render` writes
 // the same list, and the backups copy them back out of the running containers.
-const generated = generatedFiles(config);
+// LiteLLM's workers follow the host's cores unless set (gateway.workers).
+const workers = gatewayWorkers(config, hostPlan.cores);
+const generated = generatedFiles(config, { workers });
 const share = (service: ServiceName) => filesOf(generated, service);
 
 const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
@@ -67,6 +70,7 @@ const gateway = new Gateway("gateway", {
   routes: config.routes,
   ollamaUrl: ollama.internalUrl,
   masterKey: masterKeyValue,
+  workers,
   ...(secrets.openaiApiKey ? { openaiApiKey: secrets.openaiApiKey } : {}),
   dependsOn: [ollama],
 });

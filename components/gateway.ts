@@ -12,6 +12,8 @@ export interface GatewayArgs extends ServiceArgs {
   readonly ollamaUrl: string;
   readonly masterKey: pulumi.Output<string>;
   readonly openaiApiKey?: pulumi.Output<string>;
+  /** LiteLLM's worker processes (services/litellm.ts gatewayWorkers). */
+  readonly workers: number;
   readonly dependsOn: pulumi.Resource[];
 }
 
@@ -25,7 +27,7 @@ export class Gateway extends ServiceComponent {
     const secretEnv = [pulumi.interpolate`${LITELLM_ENV.masterKey}=${args.masterKey}`];
     if (args.openaiApiKey) secretEnv.push(pulumi.interpolate`${LITELLM_ENV.openaiApiKey}=${args.openaiApiKey}`);
     const plainEnv = gatewayPlainEnv(args.ollamaUrl);
-    const command = gatewayCommand();
+    const command = gatewayCommand(args.workers);
 
     // No published port: the entry point (Caddy) owns it and reaches this container by its service
     // name, which the old and the new container share while both run. The container name (which

@@ -61,6 +61,8 @@ export interface GatewaySettings {
   readonly maxParallelRequests?: number;
   /** Larger request bodies are refused with 413 at the entry point. */
   readonly maxRequestMb: number;
+  /** LiteLLM worker processes; unset: from the host's cores (services/litellm.ts gatewayWorkers). */
+  readonly workers?: number;
 }
 
 /**

@@ -90,7 +90,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     ...cloudModels.map((m, i) => ({ name: m.model, key: `cloudModels[${i}]` })),
     ...aliases.map((a) => ({ name: a.name, key: `aliases["${a.name}"]` })),
   ]);
-  const gateway = validateGateway(c, parseStructured(c, "gateway", v["gateway"]));
+  const gateway = validateGateway(c, parseStructured(c, "gateway", v["gateway"]), cloudModels);
   const logShipper = validateLogShipper(c, v["logShipper"]);
   const prometheus = validatePrometheus(c, parseStructured(c, "prometheus", v["prometheus"]));
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));

@@ -5,7 +5,7 @@ import { intIn, isPlainObject, mapping, quote, type Collector } from "./validati
 
 const CLOUD_MODEL = /^openai\/[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const CLOUD_KEYS = ["model", "rpm", "tpm", "maxParallelRequests", "allowAsFallback", "timeoutSeconds", "retries"] as const;
-const GATEWAY_KEYS = ["maxParallelRequests", "maxRequestMb"] as const;
+const GATEWAY_KEYS = ["maxParallelRequests", "maxRequestMb", "workers"] as const;
 const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 
 /**
@@ -126,11 +126,25 @@ export function checkNameCollisions(c: Collector, names: readonly { readonly nam
   }
 }
 
-export function validateGateway(c: Collector, raw: unknown): GatewaySettings {
+export function validateGateway(c: Collector, raw: unknown, cloudModels: readonly CloudModel[]): GatewaySettings {
   const o = mapping(c, "gateway", raw, GATEWAY_KEYS);
   const maxParallelRequests = optionalInt(c, "gateway.maxParallelRequests", o["maxParallelRequests"], 100_000);
+  const workers = optionalInt(c, "gateway.workers", o["workers"], 16);
+  // Each worker counts a model's limits on its own, so each gets an equal share (services/litellm.ts):
+  // a limit smaller than the workers could not be shared without exceeding it.
+  if (workers !== undefined) {
+    cloudModels.forEach((m, i) => {
+      for (const k of ["rpm", "tpm", "maxParallelRequests"] as const) {
+        const v = m[k];
+        if (v !== undefined && v < workers) {
+          c.add(`cloudModels[${i}].${k}`, `${v} is less than gateway.workers (${workers}): each worker counts alone, so the limit is shared out and must give each at least 1`, `raise cloudModels[${i}].${k} to at least ${workers}, or lower gateway.workers`);
+        }
+      }
+    });
+  }
   return {
     ...(maxParallelRequests !== undefined ? { maxParallelRequests } : {}),
     maxRequestMb: intIn(c, "gateway.maxRequestMb", o["maxRequestMb"], 1, 1024, DEFAULTS.gateway.maxRequestMb),
+    ...(workers !== undefined ? { workers } : {}),
   };
 }

@@ -11,6 +11,8 @@ export interface LiteLlmRenderInput {
   /** How long a local model called by its tag may take, as a route's budget. */
   readonly localTimeoutSeconds?: number;
   readonly aliases?: readonly Alias[];
+  /** LiteLLM's worker processes: each counts limits alone, so each gets an equal share. */
+  readonly workers?: number;
   /** Where LiteLLM reaches Ollama, without a trailing slash (the provider appends /api/chat). */
   readonly ollamaApiBase: string;
   /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
@@ -86,6 +88,8 @@ export const formatWorstCase = (w: WorstCase) =>
   `${w.route}: at most ${w.seconds} s (${w.tries.map((t) => `${t.model} ${t.tries} × ${t.secondsEach} s`).join(", then ")}), plus LiteLLM's backoff between retries`;
 
 export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, unknown> {
+  // Rounded down, so the workers together never pass the limit (validation keeps every share at least 1).
+  const share = (limit: number) => Math.max(1, Math.floor(limit / (input.workers ?? 1)));
   const bases = [input.ollamaApiBase, ...(input.extraOllamaApiBases ?? [])].map((b) => b.replace(/\/+$/, ""));
   // A local model group: clients call its name, and LiteLLM spreads it over every host that serves it.
   // timeout bounds a whole answer, stream_timeout the wait for the first streamed chunk: either way a
@@ -109,9 +113,9 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       num_retries: m.retries,
       // Hard limits per minute with the rate-limit pre-call check below; in-flight calls beyond
       // max_parallel_requests wait (LiteLLM's per-deployment semaphore).
-      ...(m.rpm !== undefined ? { rpm: m.rpm } : {}),
-      ...(m.tpm !== undefined ? { tpm: m.tpm } : {}),
-      ...(m.maxParallelRequests !== undefined ? { max_parallel_requests: m.maxParallelRequests } : {}),
+      ...(m.rpm !== undefined ? { rpm: share(m.rpm) } : {}),
+      ...(m.tpm !== undefined ? { tpm: share(m.tpm) } : {}),
+      ...(m.maxParallelRequests !== undefined ? { max_parallel_requests: share(m.maxParallelRequests) } : {}),
     },
     model_info: { id: deploymentId("cloud", m.model), mode: "chat" },
   }));

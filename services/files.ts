@@ -16,7 +16,7 @@ import { CADDY, certificateNames } from "./caddy.js";
 import { FACTS, internalUrl } from "./catalog.js";
 import { planExposure } from "./exposure.js";
 import { GRAFANA } from "./grafana.js";
-import { LITELLM } from "./litellm.js";
+import { gatewayWorkers, LITELLM } from "./litellm.js";
 import { renderAlertmanagerConfig } from "../renderers/alertmanager.js";
 import { ALERTMANAGER } from "./alertmanager.js";
 import { DOCKER_PROXY_URL } from "./dockerProxy.js";
@@ -38,8 +38,9 @@ export interface GeneratedFile {
 /** The dashboards kept in the repo, sorted by file name. */
 export const DASHBOARDS_DIR = fileURLToPath(new URL("../observability/dashboards/", import.meta.url));
 
-function litellmFiles(config: StackConfig): GeneratedFile[] {
+function litellmFiles(config: StackConfig, workers: number): GeneratedFile[] {
   const content = renderLiteLlmConfig({
+    workers,
     routes: config.routes,
     cloudModels: config.cloudModels,
     localModels: config.ollama.models,
@@ -147,8 +148,8 @@ function grafanaFiles(): GeneratedFile[] {
 }
 
 /** The stack's generated files, in a fixed order: the one list every consumer reads. */
-export function generatedFiles(config: StackConfig): GeneratedFile[] {
-  return [...litellmFiles(config), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+export function generatedFiles(config: StackConfig, host: { readonly workers?: number } = {}): GeneratedFile[] {
+  return [...litellmFiles(config, host.workers ?? gatewayWorkers(config, undefined)), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
 }
 
 /** One service's share of the list. */

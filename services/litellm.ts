@@ -1,6 +1,6 @@
 // LiteLLM: the facts of the LiteLLM image, its plain environment, and what names a config version.
 import { createHash } from "node:crypto";
-import type { Route } from "../config/schema.js";
+import type { Route, StackConfig } from "../config/schema.js";
 import type { GeneratedFile } from "./files.js";
 import type { ServiceFacts } from "./types.js";
 
@@ -19,10 +19,6 @@ export const LITELLM = Object.freeze({
   configFolders: ["/etc/litellm"],
   // /metrics answers 307 to /metrics/; some scrapers do not follow it, so scrape the target directly.
   metricsPath: "/metrics/",
-  // One worker: the GPU, not the async proxy, is the bottleneck on one host, and several workers
-  // would need PROMETHEUS_MULTIPROC_DIR for metrics. The code default is 1, but the docs say
-  // "CPU count", so it is always passed explicitly.
-  workers: 1,
   // No curl and no wget since the Wolfi base; python3 is on PATH. /health/liveliness is unauthenticated
   // and makes no LLM call (unlike /health, which calls every model).
   healthcheck: {
@@ -79,4 +75,20 @@ export function gatewayStopGraceSeconds(routes: readonly Route[]): number {
 }
 
 /** The container's command: the image's entrypoint runs `litellm` with these arguments. */
-export const gatewayCommand = (): string[] => ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(LITELLM.workers)];
+export const gatewayCommand = (workers: number): string[] => ["--config", LITELLM.configPath, "--port", String(LITELLM.port), "--num_workers", String(workers)];
+
+/**
+ * LiteLLM's worker processes: gateway.workers, else half the host's cores (the host also runs
+ * Ollama, Prometheus and the rest), from 1 to 4; 1 when the cores are unknown. Measured with
+ * `npm run bench:gateway` (docs/guards.md): on 2 cores, 2 workers cut the time LiteLLM adds to the
+ * first token at 16 streams from about 300 ms to 130 ms. Each worker counts rate limits alone, so an
+ * automatic count never exceeds the smallest cloud-model limit, which is shared out between them.
+ * With several workers LiteLLM keeps its metrics in a folder under /tmp (a tmpfs here), which it
+ * creates and empties at start.
+ */
+export function gatewayWorkers(config: Pick<StackConfig, "gateway" | "cloudModels">, cores: number | undefined): number {
+  if (config.gateway.workers !== undefined) return config.gateway.workers;
+  const auto = cores === undefined ? 1 : Math.min(4, Math.max(1, Math.floor(cores / 2)));
+  const limits = config.cloudModels.flatMap((m) => [m.rpm, m.tpm, m.maxParallelRequests]).filter((v): v is number => v !== undefined);
+  return Math.max(1, Math.min(auto, ...limits));
+}

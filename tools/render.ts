@@ -48,6 +48,11 @@ function main(argv: string[]): number {
   // What one request can cost at worst, from the config alone: the bound every retry setting adds up to.
   console.log("\nworst case for one request, per route:");
   for (const r of config.routes) console.log(`  ${formatWorstCase(worstCase(r, config.cloudModels))}`);
+  console.log(
+    config.gateway.workers !== undefined
+      ? `\nLiteLLM workers: ${config.gateway.workers} (gateway.workers)`
+      : "\nLiteLLM workers: rendered for 1; on the host, half its cores (1 to 4), as pulumi up reads them",
+  );
   return 0;
 }
 

@@ -7,7 +7,7 @@ import { COOLDOWN_SECONDS } from "../../renderers/litellm.js";
 import { DEFAULTS } from "../../config/schema.js";
 import { METRICS } from "../../observability/metrics.js";
 import { chat, devConfig, FAILOVER_MARGIN_MS, MASTER_KEY, OPENAI_KEY, startGateway, TEST_ROUTE_TIMEOUT_SECONDS, type TestGateway } from "./harness.js";
-import type { RunningProxy } from "./proxy.js";
+import type { RunningProxy } from "../../tools/litellmProxy.js";
 import type { StandIn } from "./standins.js";
 
 const cloudCalls = (openai: StandIn) => openai.requests.filter((r) => r.path.endsWith("/chat/completions"));

@@ -5,7 +5,7 @@ import type { StackConfig } from "../../config/schema.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { gatewayPlainEnv } from "../../services/litellm.js";
 import { renderLiteLlmConfig } from "../../renderers/litellm.js";
-import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "./proxy.js";
+import { ensureLiteLlmVenv, pinnedLiteLlmVersion, startProxy, type RunningProxy } from "../../tools/litellmProxy.js";
 import { startOllamaStandIn, startOpenAiStandIn, type StandIn } from "./standins.js";
 
 export const MASTER_KEY = "sk-test-master-0123456789";

@@ -161,6 +161,11 @@ describe("bad config is refused with the key named, the problem and the fix", ()
     ["alias named like a route", withValues({ aliases: JSON.stringify({ "task:docs": "task:code" }) }), /ai-gateway:aliases\["task:docs"\]: "task:docs" is already served by routes\["task:docs"\]/],
     ["route named like a local tag", withRoutes({ "llama3.2:1b": { model: "llama3.2:1b" } }), /ai-gateway:ollama.models\[1\]: "llama3.2:1b" is already served by routes\["llama3.2:1b"\]/],
     ["alias named like a cloud model", withValues({ aliases: JSON.stringify({ "openai/gpt-4o": "task:code" }) }), /ai-gateway:aliases\["openai\/gpt-4o"\]: "openai\/gpt-4o" is already served by cloudModels\[0\]/],
+    [
+      "more workers than a rate limit can be shared between",
+      withValues({ cloudModels: JSON.stringify([{ model: "openai/gpt-4o", rpm: 2 }]), gateway: JSON.stringify({ workers: 4 }) }),
+      /ai-gateway:cloudModels\[0\].rpm: 2 is less than gateway.workers \(4\): each worker counts alone.*Fix: raise cloudModels\[0\].rpm to at least 4, or lower gateway.workers/,
+    ],
     ["gateway parallel cap of zero", withValues({ gateway: JSON.stringify({ maxParallelRequests: 0 }) }), /ai-gateway:gateway.maxParallelRequests: 0 is not a whole number from 1/],
     ["gateway request size too large", withValues({ gateway: JSON.stringify({ maxRequestMb: 4096 }) }), /ai-gateway:gateway.maxRequestMb: 4096 is not a whole number from 1 to 1024/],
     ["route model not pulled", withRoutes({ "task:code": { model: "mistral:7b", fallbacks: [] } }), /ai-gateway:routes\["task:code"\].model: "mistral:7b" is not in ollama.models/],

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { DEFAULTS, type CloudModel, type Route } from "../../config/schema.js";
 import { buildLiteLlmConfig, formatWorstCase, renderLiteLlmConfig, worstCase, type LiteLlmRenderInput } from "../../renderers/litellm.js";
+import { gatewayWorkers } from "../../services/litellm.js";
 
 const cloud = (model: string, patch: Partial<CloudModel> = {}): CloudModel => ({ model, allowAsFallback: true, timeoutSeconds: DEFAULTS.cloudTimeoutSeconds, retries: DEFAULTS.cloudRetries, ...patch });
 const input: LiteLlmRenderInput = {
@@ -167,5 +168,22 @@ describe("renderer properties", () => {
         }
       }),
     );
+  });
+});
+
+describe("LiteLLM's workers", () => {
+  const base = { cloudModels: [] as CloudModel[], gateway: { maxRequestMb: 32 } };
+  it("follow half the host's cores, from 1 to 4, unless gateway.workers says", () => {
+    expect([undefined, 1, 2, 3, 8, 64].map((cores) => gatewayWorkers(base, cores))).toEqual([1, 1, 1, 1, 4, 4]);
+    expect(gatewayWorkers({ ...base, gateway: { maxRequestMb: 32, workers: 3 } }, 64)).toBe(3);
+  });
+
+  it("never outnumber the smallest cloud-model limit, which each worker gets an equal share of", () => {
+    const limited = { ...base, cloudModels: [cloud("openai/o3-pro", { rpm: 3, maxParallelRequests: 2 })] };
+    expect(gatewayWorkers(limited, 64)).toBe(2);
+    const doc = buildLiteLlmConfig({ ...input, cloudModels: [cloud("openai/gpt-4o", { rpm: 61, tpm: 200001, maxParallelRequests: 9 })], workers: 4 }) as any;
+    const p = doc.model_list.find((m: any) => m.model_name === "openai/gpt-4o").litellm_params;
+    // Rounded down: four workers together stay within each limit.
+    expect([p.rpm, p.tpm, p.max_parallel_requests]).toEqual([15, 50000, 2]);
   });
 });

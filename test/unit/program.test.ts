@@ -157,8 +157,9 @@ describe("the dev stack under mocks", () => {
     const l = run.container("litellm");
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
-    expect(l.inputs.command).toEqual(["--config", "/etc/litellm/config.yaml", "--port", "4000", "--num_workers", "1"]);
-    const expected = generatedFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }));
+    // Half the recorded host's 8 cores, at most 4.
+    expect(l.inputs.command).toEqual(["--config", "/etc/litellm/config.yaml", "--port", "4000", "--num_workers", "4"]);
+    const expected = generatedFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }), { workers: 4 });
     const litellmFile = expected.find((f) => f.path === "litellm/config.yaml")!;
     expect(run.configFiles(l)).toEqual([{ file: "/etc/litellm/config.yaml", content: litellmFile.content, permissions: "0444", owner: "0:0", secret: false }]);
     expect(l.inputs.healthcheck.tests.slice(0, 2)).toEqual(["CMD", "python3"]);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { generatedFiles } from "../../services/files.js";
+import { gatewayWorkers } from "../../services/litellm.js";
 import { GRAFANA } from "../../services/grafana.js";
 import { PROMETHEUS } from "../../services/prometheus.js";
 import { evaluateOnce, serviceOf, type ProgramConfig } from "../support/program.js";
@@ -33,7 +34,8 @@ for (const [label, cfg] of [
         .flatMap((c) => run().configFiles(c).map((u) => ({ service: serviceOf(c), file: u.file, content: u.content })));
       const uploaded = all.filter((u) => !SECRET_FILES.has(u.file));
       const config = validateStackConfig({ stack: cfg.stack!, values: cfg.values, secretKeys: new Set(cfg.secretKeys) });
-      const listed = generatedFiles(config).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
+      // The recorded host has 8 cores: LiteLLM's workers follow them.
+      const listed = generatedFiles(config, { workers: gatewayWorkers(config, 8) }).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
       const key = (x: { service?: string; file: string }) => `${x.service}:${x.file}`;
       expect(uploaded.map(key).sort()).toEqual(listed.map(key).sort());
       for (const u of uploaded) expect(u.content, key(u)).toBe(listed.find((l) => key(l) === key(u))!.content);

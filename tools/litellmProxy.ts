@@ -1,11 +1,12 @@
 // Installs the real LiteLLM proxy from PyPI (the release of the pinned image tag) into a cached
-// virtualenv, and runs it against a rendered config with the environment the container gets.
+// virtualenv, and runs it against a rendered config with the environment the container gets. The
+// real-LiteLLM test suites and `npm run bench:gateway` share it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, litellmVersionOf } from "../../config/images.js";
+import { COMPROMISED_LITELLM_VERSIONS, PINNED_IMAGES, litellmVersionOf } from "../config/images.js";
 
 export function pinnedLiteLlmVersion(): string {
   const version = litellmVersionOf(PINNED_IMAGES.litellm);
@@ -71,13 +72,13 @@ export interface RunningProxy {
  * Starts `litellm --config <file> --port <free port>` with the given environment and waits until
  * /health/liveliness answers. Nothing else of the machine's environment leaks in except PATH/HOME.
  */
-export async function startProxy(bin: string, configYaml: string, env: Record<string, string>): Promise<RunningProxy> {
+export async function startProxy(bin: string, configYaml: string, env: Record<string, string>, workers = 1): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), "aigw-litellm-"));
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, configYaml);
   const port = await freePort();
   let output = "";
-  const child: ChildProcess = spawn(join(bin, "litellm"), ["--config", configPath, "--port", String(port), "--host", "127.0.0.1", "--num_workers", "1"], {
+  const child: ChildProcess = spawn(join(bin, "litellm"), ["--config", configPath, "--port", String(port), "--host", "127.0.0.1", "--num_workers", String(workers)], {
     env: { PATH: `${bin}:${process.env["PATH"]}`, HOME: process.env["HOME"] ?? dir, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
