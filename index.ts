@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { Backups, backupLayout } from "./components/backups.js";
 import { EntryPoint } from "./components/entryPoint.js";
 import { Alertmanager } from "./components/alertmanager.js";
+import { RedisExporter, Valkey } from "./components/cache.js";
 import { DockerProxy } from "./components/dockerProxy.js";
 import { Exporters } from "./components/exporters.js";
 import { Gateway } from "./components/gateway.js";
@@ -58,6 +59,12 @@ const share = (service: ServiceName) => filesOf(generated, service);
 
 const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
 
+// The response cache, with cache.enabled: Valkey, and the exporter Prometheus scrapes it through.
+const valkey = config.cache.enabled ? new Valkey("valkey", { ctx, image: image.valkey, memoryMb: memory.valkey, files: share("valkey") }) : undefined;
+if (valkey) {
+  new RedisExporter("redis-exporter", { ctx, image: image["redis-exporter"], memoryMb: memory["redis-exporter"], files: share("redis-exporter"), password: valkey.password, dependsOn: [valkey] });
+}
+
 // LiteLLM insists on the sk- prefix for master keys; no special characters, as the key travels in env and headers.
 const masterKeyPassword = new random.RandomPassword("litellm-master-key", { length: 48, special: false });
 const masterKeyValue = pulumi.secret(pulumi.interpolate`sk-${masterKeyPassword.result}`);
@@ -72,7 +79,8 @@ const gateway = new Gateway("gateway", {
   masterKey: masterKeyValue,
   workers,
   ...(secrets.openaiApiKey ? { openaiApiKey: secrets.openaiApiKey } : {}),
-  dependsOn: [ollama],
+  ...(valkey ? { cachePassword: valkey.password } : {}),
+  dependsOn: [ollama, ...(valkey ? [valkey] : [])],
 });
 
 // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.

@@ -12,6 +12,8 @@ export interface GatewayArgs extends ServiceArgs {
   readonly ollamaUrl: string;
   readonly masterKey: pulumi.Output<string>;
   readonly openaiApiKey?: pulumi.Output<string>;
+  /** Valkey's password, with cache.enabled. */
+  readonly cachePassword?: pulumi.Output<string>;
   /** LiteLLM's worker processes (services/litellm.ts gatewayWorkers). */
   readonly workers: number;
   readonly dependsOn: pulumi.Resource[];
@@ -26,6 +28,7 @@ export class Gateway extends ServiceComponent {
     // encrypted in state and masked in previews.
     const secretEnv = [pulumi.interpolate`${LITELLM_ENV.masterKey}=${args.masterKey}`];
     if (args.openaiApiKey) secretEnv.push(pulumi.interpolate`${LITELLM_ENV.openaiApiKey}=${args.openaiApiKey}`);
+    if (args.cachePassword) secretEnv.push(pulumi.interpolate`${LITELLM_ENV.cachePassword}=${args.cachePassword}`);
     const plainEnv = gatewayPlainEnv(args.ollamaUrl);
     const command = gatewayCommand(args.workers);
 

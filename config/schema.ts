@@ -84,6 +84,16 @@ export interface AlertingSettings {
   readonly criticalRepeatInterval: string;
 }
 
+/**
+ * LiteLLM's response cache, in Valkey: an identical request is answered from the cache for ttlSeconds.
+ * Off by default: a cached answer is the same answer again (no sampling) and is served to whoever
+ * asks the same thing with the master key.
+ */
+export interface CacheSettings {
+  readonly enabled: boolean;
+  readonly ttlSeconds: number;
+}
+
 export type LogShipper = "promtail" | "alloy";
 
 export interface PrometheusSettings {
@@ -180,6 +190,7 @@ export interface StackConfig {
   /** Sorted by name. Every local model is also served under its own tag (ollama.models). */
   readonly aliases: readonly Alias[];
   readonly gateway: GatewaySettings;
+  readonly cache: CacheSettings;
   readonly logShipper: LogShipper;
   readonly prometheus: PrometheusSettings;
   readonly loki: LokiSettings;
@@ -228,6 +239,8 @@ export const DEFAULTS = Object.freeze({
   aliases: Object.freeze({} as Record<string, string>),
   // 32 MB: a long context is well under a megabyte, images sent inline a few each.
   gateway: Object.freeze({ maxRequestMb: 32 }),
+  // An hour: long enough for CI reruns and agents asking again, short enough that answers do not go stale.
+  cache: Object.freeze({ enabled: false, ttlSeconds: 3600 }),
   ollama: Object.freeze({
     gpus: "all",
     models: Object.freeze(["qwen2.5-coder:14b", "llama3.1:8b"]),
@@ -275,6 +288,8 @@ export const DEFAULTS = Object.freeze({
     qdrant: 2048,
     "docker-proxy": 256,
     alertmanager: 256,
+    valkey: 512,
+    "redis-exporter": 256,
   } satisfies Record<ServiceName, number>),
   // Enough that none of them is the bottleneck in normal use, and little enough that a runaway
   // exporter or a heavy query cannot starve Ollama and LiteLLM. Ollama's is high for CPU offload.
@@ -293,6 +308,8 @@ export const DEFAULTS = Object.freeze({
     qdrant: 4,
     "docker-proxy": 0.2,
     alertmanager: 0.5,
+    valkey: 1,
+    "redis-exporter": 0.2,
   } satisfies Record<ServiceName, number>),
   // Critical alerts are repeated hourly while they fire, warnings twice a working day.
   alerting: Object.freeze({ groupWait: "30s", groupInterval: "5m", repeatInterval: "4h", criticalRepeatInterval: "1h" }),

@@ -3,7 +3,7 @@
 import { SERVICES, type ServiceName } from "../services/names.js";
 import type { StackConfig } from "./schema.js";
 
-export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters">): ServiceName[] {
+export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters" | "cache">): ServiceName[] {
   return SERVICES.filter((s) => {
     switch (s) {
       case "promtail":
@@ -16,6 +16,9 @@ export function enabledServices(config: Pick<StackConfig, "logShipper" | "export
       case "dcgm-exporter":
         // Validation refuses dcgm on a stack without GPUs.
         return config.exporters.dcgm;
+      case "valkey":
+      case "redis-exporter":
+        return config.cache.enabled;
       default:
         return true;
     }

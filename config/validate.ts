@@ -8,7 +8,7 @@ import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
 import { backupReachesQdrant, validateNetwork } from "./validateNetwork.js";
 import { validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingStrategy } from "./validateLlm.js";
-import { checkFallbacksAllowed, checkNameCollisions, validateAliases, validateCloudModels, validateGateway } from "./validateGateway.js";
+import { checkFallbacksAllowed, checkNameCollisions, validateAliases, validateCache, validateCloudModels, validateGateway } from "./validateGateway.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateCpuLimits, validateImages, validateMemoryLimits } from "./validateServices.js";
 import { Collector, ConfigError, parseStructured } from "./validation.js";
@@ -31,6 +31,7 @@ export const CONFIG_KEYS = [
   "cloudModels",
   "aliases",
   "gateway",
+  "cache",
   "routes",
   "logShipper",
   "prometheus",
@@ -91,6 +92,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     ...aliases.map((a) => ({ name: a.name, key: `aliases["${a.name}"]` })),
   ]);
   const gateway = validateGateway(c, parseStructured(c, "gateway", v["gateway"]), cloudModels);
+  const cache = validateCache(c, parseStructured(c, "cache", v["cache"]));
   const logShipper = validateLogShipper(c, v["logShipper"]);
   const prometheus = validatePrometheus(c, parseStructured(c, "prometheus", v["prometheus"]));
   const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
@@ -128,6 +130,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     // An alias of a cloud model goes with it on a local-only stack.
     aliases: cloudEnabled ? aliases : aliases.filter((a) => !cloudModels.some((m) => m.model === a.target)),
     gateway,
+    cache,
     logShipper,
     prometheus,
     loki,

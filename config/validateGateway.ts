@@ -1,7 +1,7 @@
 // The gateway's names and guards: cloud models with their limits, aliases, the gateway-wide limits,
 // and the rule that no two things the gateway serves share a name.
-import { DEFAULTS, type Alias, type CloudModel, type GatewaySettings, type Route } from "./schema.js";
-import { intIn, isPlainObject, mapping, quote, type Collector } from "./validation.js";
+import { DEFAULTS, type Alias, type CacheSettings, type CloudModel, type GatewaySettings, type Route } from "./schema.js";
+import { bool, intIn, isPlainObject, mapping, quote, type Collector } from "./validation.js";
 
 const CLOUD_MODEL = /^openai\/[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const CLOUD_KEYS = ["model", "rpm", "tpm", "maxParallelRequests", "allowAsFallback", "timeoutSeconds", "retries"] as const;
@@ -124,6 +124,14 @@ export function checkNameCollisions(c: Collector, names: readonly { readonly nam
       seen.set(name, key);
     }
   }
+}
+
+export function validateCache(c: Collector, raw: unknown): CacheSettings {
+  const o = mapping(c, "cache", raw, ["enabled", "ttlSeconds"]);
+  return {
+    enabled: bool(c, "cache.enabled", o["enabled"], DEFAULTS.cache.enabled),
+    ttlSeconds: intIn(c, "cache.ttlSeconds", o["ttlSeconds"], 1, 30 * 24 * 3600, DEFAULTS.cache.ttlSeconds),
+  };
 }
 
 export function validateGateway(c: Collector, raw: unknown, cloudModels: readonly CloudModel[]): GatewaySettings {

@@ -13,6 +13,8 @@ export interface LiteLlmRenderInput {
   readonly aliases?: readonly Alias[];
   /** LiteLLM's worker processes: each counts limits alone, so each gets an equal share. */
   readonly workers?: number;
+  /** The response cache in Valkey (Redis protocol); none when unset. */
+  readonly cache?: { readonly host: string; readonly port: number; readonly ttlSeconds: number };
   /** Where LiteLLM reaches Ollama, without a trailing slash (the provider appends /api/chat). */
   readonly ollamaApiBase: string;
   /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
@@ -24,6 +26,7 @@ export interface LiteLlmRenderInput {
 export const LITELLM_ENV = Object.freeze({
   masterKey: "LITELLM_MASTER_KEY",
   openaiApiKey: "OPENAI_API_KEY",
+  cachePassword: "REDIS_PASSWORD",
 });
 
 // A cloud model's first streamed chunk: a long one-try budget (CloudModel.timeoutSeconds) is for the
@@ -147,6 +150,14 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       drop_params: true,
       callbacks: ["prometheus"],
       json_logs: true,
+      // An identical request is answered from Valkey; a client skips it per call with
+      // {"cache": {"no-cache": true}} (do not read) or {"cache": {"no-store": true}} (do not write).
+      ...(input.cache
+        ? {
+            cache: true,
+            cache_params: { type: "redis", host: input.cache.host, port: input.cache.port, password: `os.environ/${LITELLM_ENV.cachePassword}`, ttl: input.cache.ttlSeconds, namespace: "ai-gateway" },
+          }
+        : {}),
     },
     general_settings: {
       master_key: `os.environ/${LITELLM_ENV.masterKey}`,

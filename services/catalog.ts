@@ -2,6 +2,7 @@
 // where a service is reached on the stack network.
 import { CADDY } from "./caddy.js";
 import { ALERTMANAGER } from "./alertmanager.js";
+import { REDIS_EXPORTER, VALKEY } from "./cache.js";
 import { DOCKER_PROXY } from "./dockerProxy.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import { GRAFANA } from "./grafana.js";
@@ -29,6 +30,8 @@ export const FACTS: Readonly<Record<ServiceName, ServiceFacts>> = Object.freeze(
   qdrant: QDRANT,
   "docker-proxy": DOCKER_PROXY,
   alertmanager: ALERTMANAGER,
+  valkey: VALKEY,
+  "redis-exporter": REDIS_EXPORTER,
 });
 
 /** The host port a service publishes on bindAddress (the same number as inside), or undefined. */

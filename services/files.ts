@@ -19,6 +19,7 @@ import { GRAFANA } from "./grafana.js";
 import { gatewayWorkers, LITELLM } from "./litellm.js";
 import { renderAlertmanagerConfig } from "../renderers/alertmanager.js";
 import { ALERTMANAGER } from "./alertmanager.js";
+import { renderValkeyConfig, VALKEY } from "./cache.js";
 import { DOCKER_PROXY_URL } from "./dockerProxy.js";
 import { SHIPPERS } from "./logShippers.js";
 import { LOKI } from "./loki.js";
@@ -41,6 +42,7 @@ export const DASHBOARDS_DIR = fileURLToPath(new URL("../observability/dashboards
 function litellmFiles(config: StackConfig, workers: number): GeneratedFile[] {
   const content = renderLiteLlmConfig({
     workers,
+    ...(config.cache.enabled ? { cache: { host: "valkey", port: VALKEY.port, ttlSeconds: config.cache.ttlSeconds } } : {}),
     routes: config.routes,
     cloudModels: config.cloudModels,
     localModels: config.ollama.models,
@@ -110,6 +112,11 @@ function prometheusFiles(config: StackConfig): GeneratedFile[] {
   ];
 }
 
+function cacheFiles(config: StackConfig): GeneratedFile[] {
+  if (!config.cache.enabled) return [];
+  return [{ service: "valkey", path: "valkey/valkey.conf", containerPath: VALKEY.configPath, content: renderValkeyConfig(config.memoryLimitsMb.valkey) }];
+}
+
 function alertmanagerFiles(config: StackConfig): GeneratedFile[] {
   const content = renderAlertmanagerConfig({ alerting: config.alerting, slackWebhookUrlFile: ALERTMANAGER.slackWebhookUrlFile, smtpPasswordFile: ALERTMANAGER.smtpPasswordFile });
   return [{ service: "alertmanager", path: "alertmanager/alertmanager.yml", containerPath: ALERTMANAGER.configPath, content }];
@@ -149,7 +156,7 @@ function grafanaFiles(): GeneratedFile[] {
 
 /** The stack's generated files, in a fixed order: the one list every consumer reads. */
 export function generatedFiles(config: StackConfig, host: { readonly workers?: number } = {}): GeneratedFile[] {
-  return [...litellmFiles(config, host.workers ?? gatewayWorkers(config, undefined)), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+  return [...litellmFiles(config, host.workers ?? gatewayWorkers(config, undefined)), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...cacheFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
 }
 
 /** One service's share of the list. */

@@ -16,6 +16,8 @@ export const SERVICES = [
   "qdrant",
   "docker-proxy",
   "alertmanager",
+  "valkey",
+  "redis-exporter",
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 

@@ -3,6 +3,7 @@ import type { StackConfig } from "../config/schema.js";
 import { enabledServices } from "../config/services.js";
 import type { ScrapeTarget } from "../renderers/prometheus.js";
 import { ALERTMANAGER } from "./alertmanager.js";
+import { REDIS_EXPORTER } from "./cache.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
@@ -50,6 +51,7 @@ export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
     ...(on.has("node-exporter") ? [{ job: "node-exporter", address: `node-exporter:${NODE_EXPORTER.port}` }] : []),
     ...(on.has("cadvisor") ? [{ job: "cadvisor", address: `cadvisor:${CADVISOR.port}` }] : []),
     ...(on.has("dcgm-exporter") ? [{ job: "dcgm-exporter", address: `dcgm-exporter:${DCGM_EXPORTER.port}` }] : []),
+    ...(on.has("redis-exporter") ? [{ job: "valkey", address: `redis-exporter:${REDIS_EXPORTER.port}` }] : []),
   ];
 }
 

@@ -74,7 +74,13 @@ export interface TestGateway {
 }
 
 /** Both stand-ins and the real proxy in front of them, with the dev stack's rendered config. */
-export async function startGateway(config: StackConfig): Promise<TestGateway> {
+/** A Redis-protocol server on loopback for the response cache (cache.enabled), and its password. */
+export interface TestCache {
+  readonly port: number;
+  readonly password: string;
+}
+
+export async function startGateway(config: StackConfig, cache?: TestCache): Promise<TestGateway> {
   const withCloud = config.cloudEnabled;
   const bin = ensureLiteLlmVenv(pinnedLiteLlmVersion());
   const ollama = await startOllamaStandIn();
@@ -88,8 +94,10 @@ export async function startGateway(config: StackConfig): Promise<TestGateway> {
     aliases: config.aliases,
     ollamaApiBase: ollama.url,
     routingStrategy: config.routingStrategy,
+    // The stack's cache settings, with the loopback server instead of the valkey container.
+    ...(cache && config.cache.enabled ? { cache: { host: "127.0.0.1", port: cache.port, ttlSeconds: config.cache.ttlSeconds } } : {}),
   });
-  const proxy = await startProxy(bin, yaml, containerEnv(ollama.url, withCloud, openai.url));
+  const proxy = await startProxy(bin, yaml, { ...containerEnv(ollama.url, withCloud, openai.url), ...(cache ? { REDIS_PASSWORD: cache.password } : {}) });
   return {
     ollama,
     openai,

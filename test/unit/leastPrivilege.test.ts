@@ -18,9 +18,17 @@ const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 const STACKS: Record<string, ProgramConfig> = {
   dev: { values: { ...dev.values }, secretKeys: dev.secretKeys },
   prod: { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] },
-  "dev with Alloy and a given certificate": {
-    values: { ...dev.values, logShipper: "alloy", tls: JSON.stringify({ mode: "files", certificate: CERT }), tlsPrivateKey: "a-key" },
-    secretKeys: ["tlsPrivateKey"],
+  "dev with Alloy, a given certificate, the cache and Slack alerts": {
+    values: {
+      ...dev.values,
+      logShipper: "alloy",
+      tls: JSON.stringify({ mode: "files", certificate: CERT }),
+      tlsPrivateKey: "a-key",
+      cache: JSON.stringify({ enabled: true }),
+      alerting: JSON.stringify({ slack: { channel: "#alerts" } }),
+      alertSlackWebhookUrl: "https://hooks.slack.com/services/x",
+    },
+    secretKeys: ["tlsPrivateKey", "alertSlackWebhookUrl"],
   },
   // A 2-core host: every CPU limit above 2 becomes 2 (Docker refuses more than it counts).
   "dev on a 2-core host": {

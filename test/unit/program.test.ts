@@ -253,3 +253,37 @@ describe("determinism and blast radius", () => {
     expect(after["ollama"]).not.toBe(before["ollama"]);
   });
 });
+
+describe("the response cache under mocks", () => {
+  const on = evaluateOnce({ ...devConfig, values: { ...devConfig.values, cache: JSON.stringify({ enabled: true, ttlSeconds: 600 }) } });
+  const off = evaluateOnce(devConfig);
+
+  it("runs Valkey and its exporter only with cache.enabled, and gives LiteLLM the cache with the password as a secret", async () => {
+    expect(off().byType(CONTAINER).map(serviceOf)).not.toContain("valkey");
+    expect(off().byType(CONTAINER).map(serviceOf)).not.toContain("redis-exporter");
+    const run = on();
+    const valkey = run.container("valkey");
+    expect(valkey.inputs.user).toBe("999:999");
+    expect(valkey.inputs.command).toEqual(["valkey-server", "/etc/valkey/valkey.conf"]);
+    const files = run.configFiles(valkey);
+    const auth = files.find((f) => f.file === "/etc/valkey/secrets/auth.conf")!;
+    expect(auth).toMatchObject({ owner: "999:999", permissions: "0400", secret: true });
+    const password = auth.content.replace(/^requirepass /, "").trim();
+    expect(password).toMatch(/^mocked/);
+    expect(files.find((f) => f.file === "/etc/valkey/valkey.conf")!.content).not.toContain(password);
+    const litellm = run.container("litellm");
+    expect(isSecretInput(litellm.rawInputs["envs"])).toBe(true);
+    expect(litellm.inputs.envs).toContain(`REDIS_PASSWORD=${password}`);
+    const yaml = run.configFiles(litellm)[0]!.content;
+    expect(yaml).toContain("password: os.environ/REDIS_PASSWORD");
+    expect(yaml).toContain("ttl: 600");
+    expect(yaml).not.toContain(password);
+    const exporter = run.configFiles(run.container("redis-exporter"))[0]!;
+    expect(JSON.parse(exporter.content)).toEqual({ "redis://valkey:6379": password });
+    expect(exporter).toMatchObject({ owner: "59000:59000", permissions: "0400", secret: true });
+    // Its data is not backed up (every entry can be asked for again); only its config file is copied, as every service's.
+    const backup = run.one("command:local:Command", "backup-install").inputs.create as string;
+    expect(backup).not.toContain("/data/stack/valkey");
+    expect(backup).toContain("ai-gateway-dev-valkey:/etc/valkey/valkey.conf");
+  });
+});
