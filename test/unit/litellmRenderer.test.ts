@@ -173,8 +173,8 @@ describe("renderer properties", () => {
 
 describe("LiteLLM's workers", () => {
   const base = { cloudModels: [] as CloudModel[], gateway: { maxRequestMb: 32 } };
-  it("follow half the host's cores, from 1 to 4, unless gateway.workers says", () => {
-    expect([undefined, 1, 2, 3, 8, 64].map((cores) => gatewayWorkers(base, cores))).toEqual([1, 1, 1, 1, 4, 4]);
+  it("follow the host's cores, one each up to 4, unless gateway.workers says", () => {
+    expect([undefined, 1, 2, 3, 8, 64].map((cores) => gatewayWorkers(base, cores))).toEqual([1, 1, 2, 3, 4, 4]);
     expect(gatewayWorkers({ ...base, gateway: { maxRequestMb: 32, workers: 3 } }, 64)).toBe(3);
   });
 

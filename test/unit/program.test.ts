@@ -157,7 +157,7 @@ describe("the dev stack under mocks", () => {
     const l = run.container("litellm");
     // dependsOn a component expands to its children: the container (which waits until healthy) is among them.
     expect(l.options.dependencies).toContain("urn:pulumi:dev::ai-gateway::ai-gateway:llm:Ollama$docker:index/container:Container::ollama");
-    // Half the recorded host's 8 cores, at most 4.
+    // One per core of the recorded 8-core host, at most 4.
     expect(l.inputs.command).toEqual(["--config", "/etc/litellm/config.yaml", "--port", "4000", "--num_workers", "4"]);
     const expected = generatedFiles(validateStackConfig({ stack: "dev", values: withCloud.values, secretKeys: new Set(["openaiApiKey"]) }), { workers: 4 });
     const litellmFile = expected.find((f) => f.path === "litellm/config.yaml")!;
