@@ -39,6 +39,8 @@ const network = new docker.Network("network", { name: `ai-gateway-${config.stack
 const hostPlan = planForHost(await probeHost(host));
 // Who reaches what: only the entry point publishes on bindAddress (services/exposure.ts).
 const exposure = planExposure(config);
+// Names the containers' config folders without letting the name reveal anything of their secrets.
+const configKey = pulumi.secret(new random.RandomPassword("config-digest-key", { length: 32, special: false }).result);
 const ctx: StackContext = {
   stack: config.stack,
   host,
@@ -47,6 +49,7 @@ const ctx: StackContext = {
   network,
   swapLimited: hostPlan.swapLimited,
   cpuLimits: cpuLimitsForHost(config.cpuLimits, hostPlan.cores),
+  configKey,
   ...(provider ? { provider } : {}),
 };
 

@@ -23,6 +23,8 @@ export interface StackContext {
   readonly swapLimited: boolean;
   /** Each service's CPU limit in cores, already capped at the host's cores (Docker refuses more). */
   readonly cpuLimits: Readonly<Record<ServiceName, number>>;
+  /** The stack's key for naming config folders (host/configFiles.ts configVersion); a secret. */
+  readonly configKey: pulumi.Output<string>;
   /** Set for a remote Docker host; the default provider (local socket or DOCKER_HOST) otherwise. */
   readonly provider?: docker.Provider;
 }
@@ -135,11 +137,12 @@ function configFolder(
   parent: pulumi.Resource,
 ): { readonly write: pulumi.Resource; readonly mounts: pulumi.Input<docker.types.input.ContainerMount>[] } {
   const all = pulumi.output(files) as pulumi.Output<ConfigFile[]>;
-  const version = all.apply((f) => {
+  const base = `${configRoot(ctx)}/${resourceName}`;
+  const version = pulumi.all([all, ctx.configKey]).apply(([f, key]) => {
     checkConfigFiles(f, folders);
-    return configVersion(f);
+    return configVersion(f, { base, folders }, key);
   });
-  const dir = pulumi.interpolate`${configRoot(ctx)}/${resourceName}-${version}`;
+  const dir = pulumi.interpolate`${base}-${version}`;
   const write = hostCommand(
     ctx.host,
     `${resourceName}-config`,
@@ -163,7 +166,13 @@ export function hardenedContainer(
     ? hostFolder(
         ctx.host,
         `${spec.service}-data`,
-        { path: dataFolder, uid: facts.uid, gid: facts.gid, mode: "0750", ...(confinement.formerOwners ? { formerOwners: confinement.formerOwners } : {}) },
+        {
+          path: dataFolder,
+          uid: facts.uid,
+          gid: facts.gid,
+          mode: "0750",
+          ...(confinement.formerOwners ? { formerOwners: confinement.formerOwners, container: containerName(ctx.stack, spec.service) } : {}),
+        },
         { parent: opts.parent },
       )
     : undefined;

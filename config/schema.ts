@@ -57,7 +57,7 @@ export interface Alias {
 
 /** Guards on the gateway as a whole. */
 export interface GatewaySettings {
-  /** Requests in flight across every model; more are refused with 429. Unset: no cap. */
+  /** Requests in flight to LiteLLM across every model; more wait at the entry point. Unset: no cap. */
   readonly maxParallelRequests?: number;
   /** Larger request bodies are refused with 413 at the entry point. */
   readonly maxRequestMb: number;

@@ -9,8 +9,9 @@ export interface AlertingSecret {
 }
 
 const KEYS = ["webhook", "slack", "email", "groupWait", "groupInterval", "repeatInterval", "criticalRepeatInterval"] as const;
-// Prometheus-style durations, which Alertmanager takes: "30s", "5m", "4h", "1h30m".
-const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+// Prometheus-style durations, which Alertmanager takes: "30s", "5m", "4h", "1h30m"; units in order,
+// each at most once, and not zero.
+const DURATION = /^(?=.*[1-9])(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 

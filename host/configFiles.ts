@@ -2,7 +2,7 @@
 // bind-mounted read-only. Docker refuses to copy files into a container whose root filesystem is
 // read-only (the docker provider's uploads copy into `/`), and a service has no business changing
 // its own config. Free of Pulumi, so the tests can run the script.
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { AS_ROOT_PRELUDE, shellQuote } from "./scripts.js";
 
 export interface ConfigFile {
@@ -16,11 +16,15 @@ export interface ConfigFile {
 }
 
 /**
- * A short digest of every file, secrets included: the host folder is named by it, so a change gives a
- * new folder, a new mount, and so a new container, while the old one keeps its files until it is gone.
+ * A short digest of everything that decides what the folder holds: every file (secrets included),
+ * the folders it makes, where it lives and the script that writes it. The host folder is named by it,
+ * so any change gives a new folder, a new mount, and so a new container, while the old one keeps its
+ * files until it is gone; a folder in use is never rewritten. Keyed (HMAC) with a secret of the
+ * stack, so the name, which anyone on the host can list, cannot be used to guess a weak secret in it.
  */
-export function configVersion(files: readonly ConfigFile[]): string {
-  const h = createHash("sha256");
+export function configVersion(files: readonly ConfigFile[], where: { readonly base: string; readonly folders: readonly string[] }, key: string): string {
+  const h = createHmac("sha256", key);
+  h.update(`${where.base}\0${configWriteScript("<dir>", where.folders)}\0`);
   for (const f of [...files].sort((a, b) => a.file.localeCompare(b.file))) h.update(`${f.file}\0${f.permissions}\0${f.owner ?? "0:0"}\0${f.content}\0`);
   return h.digest("hex").slice(0, 12);
 }
@@ -69,6 +73,8 @@ export function configWriteScript(dir: string, folders: readonly string[]): stri
     "  IFS= read -r data",
     `  $SUDO mkdir -p -m 0755 "$tmp$(dirname "$path")"`,
     // $1 is expanded by the inner shell (as root under sudo), on purpose.
+    // POSIX sh has no pipefail: a bundle that does not decode is caught before it is written.
+    `  printf '%s' "$data" | base64 -d >/dev/null || { echo "ai-gateway: the config bundle is damaged at $path" >&2; exit 1; }`,
     "  # shellcheck disable=SC2016",
     `  printf '%s' "$data" | base64 -d | $SUDO sh -c 'umask 077; cat > "$1"' sh "$tmp$path"`,
     `  $SUDO chown "$owner" "$tmp$path"`,

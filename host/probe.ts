@@ -40,6 +40,8 @@ export interface HostFacts {
 export const HOST_PROBE_SCRIPT = [
   `docker info --format 'dockerRoot={{.DockerRootDir}}{{println}}swapLimit={{.SwapLimit}}{{println}}cores={{.NCPU}}{{println}}storageDriver={{.Driver}}' 2>/dev/null || echo "dockerRoot="`,
   `echo "socketGroup=$(stat -L -c %g ${DOCKER_SOCKET} 2>/dev/null)"`,
+  // The same count as Docker's NCPU, for when docker info does not answer: a CPU limit above it is refused.
+  `echo "nproc=$(nproc 2>/dev/null)"`,
   `for p in ${OPTIONAL_HOST_PATHS.join(" ")}; do if [ -e "$p" ]; then echo "exists=$p"; fi; done`,
   `awk '$5 == "/" { p = "private"; for (i = 7; i <= NF && $i != "-"; i++) { if ($i ~ /^shared:/) p = "shared"; else if ($i ~ /^master:/ && p != "shared") p = "slave" } r = p } END { if (r != "") print "rootPropagation=" r }' /proc/self/mountinfo`,
 ].join("\n");
@@ -49,6 +51,7 @@ export function parseHostProbe(stdout: string): HostFacts {
   let rootPropagation: Propagation | undefined;
   let swapLimit: boolean | undefined;
   let cores: number | undefined;
+  let nproc: number | undefined;
   let storageDriver: string | undefined;
   let socketGroup: number | undefined;
   const existing: OptionalHostPath[] = [];
@@ -60,6 +63,7 @@ export function parseHostProbe(stdout: string): HostFacts {
     if (key === "dockerRoot" && value.startsWith("/")) dockerRoot = value;
     if (key === "swapLimit" && (value === "true" || value === "false")) swapLimit = value === "true";
     if (key === "cores" && /^[1-9]\d*$/.test(value)) cores = Number(value);
+    if (key === "nproc" && /^[1-9]\d*$/.test(value)) nproc = Number(value);
     if (key === "storageDriver" && /^[\w.-]+$/.test(value)) storageDriver = value;
     if (key === "socketGroup" && /^\d+$/.test(value)) socketGroup = Number(value);
     if (key === "exists" && (OPTIONAL_HOST_PATHS as readonly string[]).includes(value)) existing.push(value as OptionalHostPath);
@@ -68,7 +72,7 @@ export function parseHostProbe(stdout: string): HostFacts {
   return {
     ...(dockerRoot ? { dockerRoot } : {}),
     ...(swapLimit !== undefined ? { swapLimit } : {}),
-    ...(cores !== undefined ? { cores } : {}),
+    ...(cores !== undefined || nproc !== undefined ? { cores: cores ?? nproc } : {}),
     ...(storageDriver ? { storageDriver } : {}),
     ...(socketGroup !== undefined ? { socketGroup } : {}),
     existing: OPTIONAL_HOST_PATHS.filter((p) => existing.includes(p)),

@@ -11,6 +11,11 @@ export interface FolderSpec {
    * them and holding files, the folder is this service's own, and is handed over with chown -R.
    */
   readonly formerOwners?: readonly string[];
+  /**
+   * The container that uses the folder: stopped before a handover, so that it writes nothing more as
+   * the former owner (it is replaced right after, as its user changed).
+   */
+  readonly container?: string;
 }
 
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -32,7 +37,7 @@ export function folderCreateScript(f: FolderSpec): string {
     `  found=$($SUDO stat -c %u:%g ${dir})`,
     ...(f.formerOwners ?? []).map(
       (former) =>
-        `  if [ "$found" = "${former}" ]; then echo "ai-gateway: ${f.path} belonged to ${former}, which this service ran as before; handing it to ${owner}" >&2; $SUDO chown -R ${owner} ${dir} || exit 1; found=${owner}; fi`,
+        `  if [ "$found" = "${former}" ]; then echo "ai-gateway: ${f.path} belonged to ${former}, which this service ran as before; handing it to ${owner}" >&2;${f.container ? ` docker stop -t 30 ${shellQuote(f.container)} >/dev/null 2>&1 || true;` : ""} $SUDO chown -R ${owner} ${dir} || exit 1; found=${owner}; fi`,
     ),
     `  if [ "$found" != "${owner}" ]; then echo "ai-gateway: ${f.path} already holds files and belongs to $found, not ${owner}; its owner is left as it is. Fix: move those files away, or if they are this service's data: sudo chown -R ${owner} ${dir}" >&2; exit 1; fi`,
     `fi`,

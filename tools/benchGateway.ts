@@ -58,8 +58,8 @@ export async function measure(target: GatewayTarget, model: string, n: number, c
   return { ttftP50: p(ttft, 50), ttftP95: p(ttft, 95), totalP50: p(total, 50), totalP95: p(total, 95), requestsPerSecond: ok.length / seconds, failed: results.length - ok.length };
 }
 
-/** The project's rendered LiteLLM config (the dev stack, with its cloud model), as the container gets it. */
-function renderedConfig(): string {
+/** The project's rendered LiteLLM config (the dev stack, with its cloud model), as a container with `workers` gets it. */
+function renderedConfig(workers: number): string {
   const raw = readStackConfig(".", "dev");
   const config = validateStackConfig({ ...raw, values: { ...raw.values, openaiApiKey: "sk-bench" }, secretKeys: new Set(["openaiApiKey"]) });
   return renderLiteLlmConfig({
@@ -69,6 +69,7 @@ function renderedConfig(): string {
     aliases: config.aliases,
     ollamaApiBase: "http://127.0.0.1:9",
     routingStrategy: config.routingStrategy,
+    workers,
   });
 }
 
@@ -121,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   const rows: BenchRow[] = [];
   try {
     for (const workers of list("--workers", values.workers!)) {
-      const proxy = await startProxy(bin, renderedConfig(), { LITELLM_MASTER_KEY: MASTER_KEY, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: `${upstream.url}/v1` }, workers);
+      const proxy = await startProxy(bin, renderedConfig(workers), { LITELLM_MASTER_KEY: MASTER_KEY, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: `${upstream.url}/v1` }, workers);
       try {
         const direct: GatewayTarget = { url: upstream.url, key: "sk-bench" };
         const gateway: GatewayTarget = { url: proxy.url, key: MASTER_KEY };

@@ -51,7 +51,7 @@ function main(argv: string[]): number {
   console.log(
     config.gateway.workers !== undefined
       ? `\nLiteLLM workers: ${config.gateway.workers} (gateway.workers)`
-      : "\nLiteLLM workers: rendered for 1; on the host, one per core up to 4, as pulumi up reads them",
+      : "\nLiteLLM workers: rendered for 1; on the host, one per core up to 4 and at most the smallest cloud-model limit, as pulumi up reads them",
   );
   return 0;
 }

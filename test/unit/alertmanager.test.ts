@@ -77,6 +77,8 @@ describe("refused alerting settings", () => {
     ["email login without its password", withAlerting({ email: ALL.email }), /ai-gateway:alertSmtpPassword: is missing: the receiver needs the SMTP password/],
     ["a password with no receiver", withAlerting({}, { alertSmtpPassword: "x" }, ["alertSmtpPassword"]), /ai-gateway:alertSmtpPassword: is set, but its receiver is not configured/],
     ["a bad duration", withAlerting({ repeatInterval: "4 hours" }), /ai-gateway:alerting.repeatInterval: "4 hours" is not valid here. Fix: e.g. "4h"/],
+    ["units out of order", withAlerting({ groupInterval: "30s5m" }), /ai-gateway:alerting.groupInterval: "30s5m" is not valid here/],
+    ["a zero interval", withAlerting({ groupWait: "0s" }), /ai-gateway:alerting.groupWait: "0s" is not valid here/],
     ["a webhook that is not a URL", withAlerting({ webhook: { url: "hooks.example.com" } }), /ai-gateway:alerting.webhook.url: "hooks.example.com" is not valid here/],
     ["an email without a port", withAlerting({ email: { ...ALL.email, smarthost: "smtp.example.com" } }), /ai-gateway:alerting.email.smarthost: "smtp.example.com" is not valid here. Fix: e.g. "smtp.example.com:587"/],
     ["an unknown receiver", withAlerting({ pagerduty: {} }), /ai-gateway:alerting.pagerduty: unknown key/],

@@ -53,13 +53,25 @@ describe("config files on the host", () => {
     expect(existsSync(`${dir}.tmp`)).toBe(false);
     expect(spawnSync("/bin/sh", ["-c", configDeleteScript(dir)]).status).toBe(0);
     expect(existsSync(dir)).toBe(false);
+    // A damaged bundle is refused before anything is written.
+    const broken = spawnSync("/bin/sh", ["-c", configWriteScript(dir, FOLDERS)], { input: "0444 0:0 /etc/prometheus/x.yml\n!!not base64!!\n", encoding: "utf8" });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stderr).toContain("the config bundle is damaged at /etc/prometheus/x.yml");
+    expect(existsSync(dir)).toBe(false);
   });
 
-  it("names the folder by a digest of every file, secrets included, whatever their order", () => {
-    expect(configVersion(FILES)).toMatch(/^[0-9a-f]{12}$/);
-    expect(configVersion([...FILES].reverse())).toBe(configVersion(FILES));
-    expect(configVersion([FILES[0]!, { ...FILES[1]!, content: "sk-rotated" }])).not.toBe(configVersion(FILES));
-    expect(configVersion([FILES[0]!, { ...FILES[1]!, permissions: "0440" }])).not.toBe(configVersion(FILES));
+  it("names the folder by a keyed digest of every file (secrets included), its folders and place, whatever their order", () => {
+    const where = { base: "/data/stack/config/prometheus", folders: FOLDERS };
+    const v = (files: readonly ConfigFile[], w = where, key = "stack-key") => configVersion(files, w, key);
+    expect(v(FILES)).toMatch(/^[0-9a-f]{12}$/);
+    expect(v([...FILES].reverse())).toBe(v(FILES));
+    expect(v([FILES[0]!, { ...FILES[1]!, content: "sk-rotated" }])).not.toBe(v(FILES));
+    expect(v([FILES[0]!, { ...FILES[1]!, permissions: "0440" }])).not.toBe(v(FILES));
+    // Anything else that changes what the script does gives a new folder too: a folder in use is never rewritten.
+    expect(v(FILES, { ...where, folders: ["/etc/prometheus"] })).not.toBe(v(FILES));
+    expect(v(FILES, { ...where, base: "/srv/other/config/prometheus" })).not.toBe(v(FILES));
+    // Keyed: without the stack's key the name says nothing about a secret in the folder.
+    expect(v(FILES, where, "another-key")).not.toBe(v(FILES));
   });
 
   it("refuses a file outside the mounted folders, or one the script could not write safely", () => {

@@ -37,6 +37,9 @@ describe("host probe", () => {
       rootPropagation: "shared",
     });
     expect(parseHostProbe("cores=0\ncores=two\nsocketGroup=\nstorageDriver=a b\n")).toEqual({ existing: [] });
+    // Without an answer from Docker the cores come from nproc; Docker's own count wins when it answers.
+    expect(parseHostProbe("dockerRoot=\nnproc=6\n").cores).toBe(6);
+    expect(parseHostProbe("cores=8\nnproc=6\n").cores).toBe(8);
     expect(parseHostProbe("dockerRoot=\n")).toEqual({ existing: [] });
   });
 

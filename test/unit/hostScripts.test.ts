@@ -61,6 +61,25 @@ describe("host scripts", () => {
     expect(sh(folderCreateScript(spec)).status).toBe(0);
   });
 
+  it.runIf(isRoot)("hand a folder of the owner this service had before over to its new one, after stopping its container (needs root to chown)", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "aigw-")), "qdrant");
+    execFileSync("install", ["-d", "-o", "0", "-g", "0", join(dir, "storage")]);
+    writeFileSync(join(dir, "storage", "segment"), "x");
+    // A fake docker on PATH records the stop; the real one stops the old container before the chown.
+    const bin = mkdtempSync(join(tmpdir(), "aigw-bin-"));
+    writeFileSync(join(bin, "docker"), `#!/bin/sh\necho "$@" >> ${join(bin, "calls")}\n`);
+    chmodSync(join(bin, "docker"), 0o755);
+    const spec = { path: dir, uid: 1000, gid: 1000, mode: "0750", formerOwners: ["0:0"], container: "ai-gateway-dev-qdrant" };
+    const r = sh(folderCreateScript(spec), { ...process.env, PATH: `${bin}:${process.env["PATH"]}` });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`ai-gateway: ${dir} belonged to 0:0, which this service ran as before; handing it to 1000:1000`);
+    expect(readFileSync(join(bin, "calls"), "utf8").trim()).toBe("stop -t 30 ai-gateway-dev-qdrant");
+    for (const p of [dir, join(dir, "storage"), join(dir, "storage", "segment")]) expect([statSync(p).uid, statSync(p).gid], p).toEqual([1000, 1000]);
+    // A folder of anyone else is still refused.
+    execFileSync("chown", ["-R", "1234:1234", dir]);
+    expect(sh(folderCreateScript(spec), { ...process.env, PATH: `${bin}:${process.env["PATH"]}` }).status).toBe(1);
+  });
+
   describe("model pull, against a fake docker on PATH", () => {
     function fakeDocker(behaviour: { present: boolean; pullExit: number }) {
       const bin = mkdtempSync(join(tmpdir(), "aigw-bin-"));
