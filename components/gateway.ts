@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../config/schema.js";
 import { LITELLM_ENV } from "../renderers/litellm.js";
 import { internalUrl } from "../services/catalog.js";
-import { gatewayCommand, gatewayPlainEnv, gatewayStopGraceSeconds, gatewayVersion } from "../services/litellm.js";
+import { gatewayCommand, gatewayPlainEnv, gatewayStopGraceSeconds, gatewayVersion, LITELLM } from "../services/litellm.js";
+import { configWriteScript } from "../host/configFiles.js";
+import { configRoot } from "./hardenedContainer.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface GatewayArgs extends ServiceArgs {
@@ -41,7 +43,7 @@ export class Gateway extends ServiceComponent {
         service: "litellm",
         command,
         envs: pulumi.secret(pulumi.all([...plainEnv, ...secretEnv])),
-        instance: gatewayVersion({ image: args.image, command, env: plainEnv, files: args.files }),
+        instance: gatewayVersion({ image: args.image, command, env: plainEnv, files: args.files, configPlace: `${configRoot(args.ctx)}\0${configWriteScript("<dir>", LITELLM.configFolders)}` }),
         stopGraceSeconds: gatewayStopGraceSeconds(args.routes),
       },
       args.dependsOn,

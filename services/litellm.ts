@@ -61,8 +61,11 @@ export function gatewayPlainEnv(ollamaUrl: string): string[] {
  * A short fingerprint of everything about the LiteLLM container that Docker can only change by
  * replacing it, secrets excepted: a new fingerprint is a new container, started beside the old one.
  */
-export function gatewayVersion(parts: { image: string; command: readonly string[]; env: readonly string[]; files: readonly GeneratedFile[] }): string {
-  const text = JSON.stringify([parts.image, parts.command, parts.env, parts.files.map((f) => [f.containerPath, f.content]), LITELLM.healthcheck]);
+export function gatewayVersion(parts: { image: string; command: readonly string[]; env: readonly string[]; files: readonly GeneratedFile[]; configPlace: string }): string {
+  // configPlace: where and how its config folder is written (host/configFiles.ts): a change there
+  // mounts a new folder, which replaces the container, so it must be a new version, not a second
+  // container of the same name.
+  const text = JSON.stringify([parts.image, parts.command, parts.env, parts.files.map((f) => [f.containerPath, f.content]), LITELLM.healthcheck, parts.configPlace]);
   return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 

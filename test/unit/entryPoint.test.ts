@@ -35,6 +35,11 @@ describe("a gateway config edit under mocks", () => {
     expect(before().outputs["gatewayContainer"]).toBe(before().container("litellm").inputs.name);
   });
 
+  it("gives the gateway a new version when its config folder moves (dataRoot), never a second container of the same name", async () => {
+    const moved = await runProgram({ ...base, values: { ...base.values, dataRoot: "/srv/elsewhere" } });
+    expect(moved.container("litellm").name).not.toBe(before().container("litellm").name);
+  });
+
   it("registers the edited gateway as a new resource beside the old name, so Pulumi creates it before deleting the old one", () => {
     const [old, next] = [before().container("litellm"), after().container("litellm")];
     expect(next.name).not.toBe(old.name);
