@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as netServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
@@ -17,6 +17,7 @@ import { buildPrometheusConfig, renderRuleFile } from "../../renderers/prometheu
 import { ALERTMANAGER } from "../../services/alertmanager.js";
 import { generatedFiles } from "../../services/files.js";
 import { requiresTool } from "../support/requires.js";
+import { freePort } from "../../tools/litellmProxy.js";
 
 const amtool = requiresTool("amtool", "apt-get install -y prometheus-alertmanager", ["--version"]);
 const both = requiresTool("prometheus-alertmanager", "apt-get install -y prometheus-alertmanager prometheus", ["--version"]);
@@ -24,13 +25,6 @@ const dev = readStackConfig(".", "dev");
 const config = (alerting: unknown, secrets: Record<string, string> = {}) =>
   validateStackConfig({ ...dev, values: { ...dev.values, alerting: JSON.stringify(alerting), ...secrets }, secretKeys: new Set([...dev.secretKeys, ...Object.keys(secrets)]) });
 
-async function freePort(): Promise<number> {
-  const s = netServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe("the rendered Alertmanager config, checked by amtool", () => {
   const cases = {

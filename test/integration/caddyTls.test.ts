@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as netServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
@@ -14,6 +14,7 @@ import { renderCaddyfile } from "../../renderers/caddy.js";
 import { CADDY } from "../../services/caddy.js";
 import { forLocalCaddy, isModernCaddy } from "../support/caddy.js";
 import { requiresTool } from "../support/requires.js";
+import { freePort } from "../../tools/litellmProxy.js";
 
 const caddy = requiresTool("caddy", "apt-get install -y caddy", ["version"]);
 const PASSWORD = "exposed-service-password";
@@ -23,13 +24,6 @@ interface Seen {
   readonly headers: IncomingHttpHeaders;
 }
 
-async function freePort(): Promise<number> {
-  const s = netServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The most requests the gateway stand-in has held at once. */
 const inFlight = { now: 0, max: 0 };

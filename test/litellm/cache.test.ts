@@ -1,21 +1,14 @@
 // The response cache on the real LiteLLM, with the rendered cache settings and a real Redis-protocol
 // server (Debian's redis-server, which Valkey is a fork of) on loopback, with a password.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { requiresTool } from "../support/requires.js";
 import { devConfig, MASTER_KEY, startGateway, type TestGateway } from "./harness.js";
+import { freePort } from "../../tools/litellmProxy.js";
 
 const redis = requiresTool("redis-server", "apt-get install -y redis-server", ["--version"]);
 const PASSWORD = "cache-test-password-0123456789";
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function ask(g: TestGateway, cache?: Record<string, unknown>): Promise<{ status: number; ms: number; text: string }> {
   const t0 = performance.now();
