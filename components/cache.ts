@@ -2,13 +2,9 @@
 // that Prometheus scrapes it through. Both only with cache.enabled.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ConfigFile } from "../host/configFiles.js";
 import { REDIS_EXPORTER, redisExporterEnv, VALKEY, VALKEY_ADDRESS } from "../services/cache.js";
-import { asConfigFiles } from "./files.js";
+import { secretConfigFile, withSecretFiles } from "./files.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
-
-const secretFile = (file: string, owner: { uid: number; gid: number }, content: pulumi.Output<string>) =>
-  content.apply((c): ConfigFile => ({ file, content: c, owner: `${owner.uid}:${owner.gid}`, permissions: "0400" }));
 
 export class Valkey extends ServiceComponent {
   /** What LiteLLM and the exporter authenticate with (secret). */
@@ -18,9 +14,9 @@ export class Valkey extends ServiceComponent {
     super("ai-gateway:llm:Valkey", name, args.files, opts);
     const password = new random.RandomPassword("valkey-password", { length: 40, special: false }, { parent: this });
     this.password = pulumi.secret(password.result);
-    const auth = secretFile(VALKEY.authFile, VALKEY, pulumi.interpolate`requirepass ${this.password}\n`);
+    const auth = secretConfigFile(VALKEY.authFile, VALKEY, pulumi.interpolate`requirepass ${this.password}\n`);
     // The config file is the first argument, as the image's entrypoint expects.
-    this.start(args, { service: "valkey", command: ["valkey-server", VALKEY.configPath], configFiles: pulumi.secret(pulumi.all([...asConfigFiles(args.files), auth])) });
+    this.start(args, { service: "valkey", command: ["valkey-server", VALKEY.configPath], configFiles: withSecretFiles(args.files, [auth]) });
     this.registerOutputs({});
   }
 }
@@ -33,8 +29,8 @@ export interface RedisExporterArgs extends ServiceArgs {
 export class RedisExporter extends ServiceComponent {
   constructor(name: string, args: RedisExporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:observability:RedisExporter", name, args.files, opts);
-    const passwords = secretFile(REDIS_EXPORTER.passwordFile, REDIS_EXPORTER, args.password.apply((p) => JSON.stringify({ [VALKEY_ADDRESS]: p })));
-    this.start(args, { service: "redis-exporter", envs: redisExporterEnv(), configFiles: pulumi.secret(pulumi.all([passwords])) }, args.dependsOn);
+    const passwords = secretConfigFile(REDIS_EXPORTER.passwordFile, REDIS_EXPORTER, args.password.apply((p) => JSON.stringify({ [VALKEY_ADDRESS]: p })));
+    this.start(args, { service: "redis-exporter", envs: redisExporterEnv(), configFiles: withSecretFiles(args.files, [passwords]) }, args.dependsOn);
     this.registerOutputs({});
   }
 }

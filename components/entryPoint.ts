@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import type { TlsSettings } from "../config/schema.js";
 import { AS_ROOT_PRELUDE, shellQuote } from "../host/scripts.js";
 import { CADDY } from "../services/caddy.js";
-import { asConfigFiles } from "./files.js";
+import { secretConfigFile, withSecretFiles } from "./files.js";
 import { hostCommand } from "./host.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
@@ -34,8 +34,7 @@ export class EntryPoint extends ServiceComponent {
       // Caddy reads the hash from its environment at start; the Caddyfile names only the variable.
       envs = pulumi.secret(pulumi.all([pulumi.interpolate`${CADDY.basicAuthHashEnv}=${password.bcryptHash.apply((h) => Buffer.from(h).toString("base64"))}`]));
     }
-    const keyFile = args.tlsPrivateKey ? [args.tlsPrivateKey.apply((content) => ({ file: `${CADDY.tlsDir}/key.pem`, content, owner: `${CADDY.uid}:${CADDY.gid}`, permissions: "0400" }))] : [];
-    const configFiles = keyFile.length ? pulumi.secret(pulumi.all([...asConfigFiles(args.files), ...keyFile])) : undefined;
+    const configFiles = args.tlsPrivateKey ? withSecretFiles(args.files, [secretConfigFile(`${CADDY.tlsDir}/key.pem`, CADDY, args.tlsPrivateKey)]) : undefined;
     const { container } = this.start(args, { service: "caddy", ...(envs ? { envs } : {}), ...(configFiles ? { configFiles } : {}) });
 
     if (args.tls.mode === "internal") {

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GRAFANA, grafanaEnv } from "../services/grafana.js";
-import { asConfigFiles } from "./files.js";
+import { secretConfigFile, withSecretFiles } from "./files.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface GrafanaArgs extends ServiceArgs {
@@ -17,8 +17,8 @@ export class Grafana extends ServiceComponent {
     super("ai-gateway:observability:Grafana", name, args.files, opts);
     const password = new random.RandomPassword("grafana-admin-password", { length: 32, special: false }, { parent: this });
     this.adminPassword = pulumi.secret(password.result);
-    const passwordFile = this.adminPassword.apply((content) => ({ file: GRAFANA.passwordFile, content, owner: `${GRAFANA.uid}:${GRAFANA.gid}`, permissions: "0400" }));
-    this.start(args, { service: "grafana", envs: grafanaEnv(), configFiles: pulumi.secret(pulumi.all([...asConfigFiles(args.files), passwordFile])) }, args.dependsOn);
+    const passwordFile = secretConfigFile(GRAFANA.passwordFile, GRAFANA, this.adminPassword);
+    this.start(args, { service: "grafana", envs: grafanaEnv(), configFiles: withSecretFiles(args.files, [passwordFile]) }, args.dependsOn);
     this.registerOutputs({ adminPassword: this.adminPassword });
   }
 }

@@ -2,10 +2,9 @@
 // with as files only it can read, data under dataRoot.
 import * as pulumi from "@pulumi/pulumi";
 import type { PrometheusSettings } from "../config/schema.js";
-import type { ConfigFile } from "../host/configFiles.js";
 import { internalUrl } from "../services/catalog.js";
 import { PROMETHEUS, prometheusCommand } from "../services/prometheus.js";
-import { asConfigFiles } from "./files.js";
+import { secretConfigFile, withSecretFiles } from "./files.js";
 import { ServiceComponent, type ServiceArgs } from "./serviceComponent.js";
 
 export interface PrometheusArgs extends ServiceArgs {
@@ -24,8 +23,8 @@ export class Prometheus extends ServiceComponent {
     const keyFiles = ([
       [PROMETHEUS.litellmKeyFile, args.litellmKey],
       [PROMETHEUS.qdrantKeyFile, args.qdrantKey],
-    ] as const).map(([file, key]) => key.apply((content): ConfigFile => ({ file: `${PROMETHEUS.configDir}/${file}`, content, owner: `${PROMETHEUS.uid}:${PROMETHEUS.gid}`, permissions: "0400" })));
-    this.start(args, { service: "prometheus", command: prometheusCommand(args.settings), configFiles: pulumi.secret(pulumi.all([...asConfigFiles(args.files), ...keyFiles])) });
+    ] as const).map(([file, key]) => secretConfigFile(`${PROMETHEUS.configDir}/${file}`, PROMETHEUS, key));
+    this.start(args, { service: "prometheus", command: prometheusCommand(args.settings), configFiles: withSecretFiles(args.files, keyFiles) });
     this.registerOutputs({});
   }
 }
