@@ -17,6 +17,11 @@ export interface EntryPointArgs extends ServiceArgs {
   readonly basicAuth: boolean;
   /** tls.mode files: the certificate's key (secret). */
   readonly tlsPrivateKey?: pulumi.Output<string>;
+  /**
+   * A gateway's workers, in the order of the workers key (the Caddyfile numbers its variables the same
+   * way): the user and password its relay sends to each, and the hash each one's log pushes are checked against.
+   */
+  readonly fleetWorkers?: readonly { readonly user: string; readonly password: pulumi.Output<string>; readonly logPushHash: pulumi.Output<string> }[];
 }
 
 export class EntryPoint extends ServiceComponent {
@@ -24,16 +29,24 @@ export class EntryPoint extends ServiceComponent {
   readonly basicAuthPassword?: pulumi.Output<string>;
   /** tls.mode internal: the PEM root of Caddy's own CA, which clients trust (`curl --cacert`). */
   readonly rootCertificate?: pulumi.Output<string>;
+  /** What a client pins to trust this entry point: the own CA's root, the given certificate, or null for a public CA (acme). */
+  readonly trust: pulumi.Output<string | null>;
 
   constructor(name: string, args: EntryPointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-gateway:net:EntryPoint", name, args.files, opts);
-    let envs: pulumi.Output<string[]> | undefined;
+    const env: pulumi.Output<string>[] = [];
+    const base64 = (s: string) => Buffer.from(s).toString("base64");
     if (args.basicAuth) {
       const password = new random.RandomPassword("basic-auth-password", { length: 32, special: false }, { parent: this });
       this.basicAuthPassword = pulumi.secret(password.result);
       // Caddy reads the hash from its environment at start; the Caddyfile names only the variable.
-      envs = pulumi.secret(pulumi.all([pulumi.interpolate`${CADDY.basicAuthHashEnv}=${password.bcryptHash.apply((h) => Buffer.from(h).toString("base64"))}`]));
+      env.push(pulumi.interpolate`${CADDY.basicAuthHashEnv}=${password.bcryptHash.apply(base64)}`);
     }
+    (args.fleetWorkers ?? []).forEach((w, i) => {
+      env.push(pulumi.interpolate`${CADDY.fleetAuthEnvPrefix}${i + 1}=${w.password.apply((p) => base64(`${w.user}:${p}`))}`);
+      env.push(pulumi.interpolate`${CADDY.fleetLogHashEnvPrefix}${i + 1}=${w.logPushHash.apply(base64)}`);
+    });
+    const envs = env.length > 0 ? pulumi.secret(pulumi.all(env)) : undefined;
     const configFiles = args.tlsPrivateKey ? withSecretFiles(args.files, [secretConfigFile(`${CADDY.tlsDir}/key.pem`, CADDY, args.tlsPrivateKey)]) : undefined;
     const { container } = this.start(args, { service: "caddy", ...(envs ? { envs } : {}), ...(configFiles ? { configFiles } : {}) });
 
@@ -48,6 +61,7 @@ export class EntryPoint extends ServiceComponent {
       );
       this.rootCertificate = read.stdout;
     }
+    this.trust = this.rootCertificate ?? pulumi.output(args.tls.mode === "files" ? args.tls.certificate : null);
     this.registerOutputs({});
   }
 }

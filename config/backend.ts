@@ -1,6 +1,6 @@
 // Where Pulumi keeps this project's state. Free of Pulumi imports: the program (to back the state
 // up), the `pulumi` wrapper (to create the folder before the CLI needs it) and the tools share it.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
 
@@ -33,4 +33,19 @@ export function fileBackendDir(url: string | undefined, projectDir: string): str
   const path = url.slice("file://".length).replace(/\/+$/, "");
   if (path === "" || path.startsWith("~")) return undefined;
   return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
+}
+
+/**
+ * Whether a file backend holds a stack, by the name a StackReference would be given: `stack`,
+ * `<org>/stack` (this project) or `<org>/<project>/stack`. Undefined when the folder holds no
+ * project state at all (nothing to tell from).
+ */
+export function fileBackendHasStack(dir: string, project: string, ref: string): boolean | undefined {
+  const parts = ref.split("/");
+  const stack = parts[parts.length - 1]!;
+  const inProject = parts.length === 3 ? parts[1]! : project;
+  const stacks = join(dir, ".pulumi", "stacks");
+  if (!existsSync(stacks)) return undefined;
+  // Pulumi writes <stack>.json, or <stack>.json.gz with PULUMI_SELF_MANAGED_STATE_GZIP.
+  return [".json", ".json.gz"].some((ext) => existsSync(join(stacks, inProject, `${stack}${ext}`)));
 }

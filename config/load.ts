@@ -2,7 +2,7 @@
 // returns the secret values as Pulumi secrets, separate from the plain typed config.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
-import { backendUrl, fileBackendDir, projectBackendUrl } from "./backend.js";
+import { backendUrl, fileBackendDir, fileBackendHasStack, projectBackendUrl } from "./backend.js";
 import { knownHostsName, lookupHostKey } from "./knownHosts.js";
 import type { SshHost, StackConfig } from "./schema.js";
 import { ConfigError, PROJECT, validateStackConfig } from "./validate.js";
@@ -74,6 +74,24 @@ export function localStateDir(env: NodeJS.ProcessEnv, projectDir: string): strin
   return fileBackendDir(backendUrl(env, projectBackendUrl(projectDir)), projectDir);
 }
 
+/**
+ * On a file backend, the other stacks of the fleet must be there: refused by name before a stack
+ * reference fails on them. (A service backend answers that itself when the reference is read.)
+ */
+function checkFleetStacksExist(config: StackConfig): void {
+  const dir = fileBackendDir(backendUrl(process.env, projectBackendUrl(process.cwd())), process.cwd());
+  if (!dir) return;
+  const refs: [string, string][] = config.role === "gpu-worker" ? [["gatewayStack", config.gatewayStack!]] : config.workers.map((w, i) => [`workers[${i}]`, w]);
+  const problems = refs
+    .filter(([, ref]) => fileBackendHasStack(dir, PROJECT, ref) === false)
+    .map(([key, ref]) => ({
+      key,
+      problem: `there is no stack ${JSON.stringify(ref)} in this backend (${dir})`,
+      fix: `check the name with \`pulumi stack ls\`, or create and deploy it first: pulumi stack init ${ref.split("/").pop()}`,
+    }));
+  if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems).message);
+}
+
 // `isConfigSecret` is exported by the SDK's runtime but missing from its type definitions.
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
 
@@ -108,6 +126,7 @@ export function loadStackConfig(): LoadedConfig {
         env: cfg.getSecretObject<Record<string, string>>("backupOffsiteEnv") ?? pulumi.secret<Record<string, string>>({}),
       }
     : undefined;
+  checkFleetStacksExist(config);
   // A state folder on the machine that runs Pulumi is only on the host when that machine is the host.
   const stateDir = config.host.kind === "local" ? localStateDir(process.env, process.cwd()) : undefined;
   return {

@@ -166,8 +166,17 @@ export type HostConfig = { readonly kind: "local" } | { readonly kind: "ssh"; re
 export const ROUTING_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
+/** A stack's part in a fleet: the whole gateway, or a GPU host serving a gateway stack. */
+export type Role = "gateway" | "gpu-worker";
+
 export interface StackConfig {
   readonly stack: string;
+  /** gateway: the whole stack. gpu-worker: Ollama, exporters, log shipper and entry point only. */
+  readonly role: Role;
+  /** A gateway's gpu-worker stacks (stack references), each adding its Ollama to every route it serves. */
+  readonly workers: readonly string[];
+  /** A worker's gateway stack (a stack reference): where its logs go, and the one host let in. */
+  readonly gatewayStack?: string;
   /** Where the containers and host commands run. */
   readonly host: HostConfig;
   /** How LiteLLM spreads a route over its deployments (one per Ollama host). */

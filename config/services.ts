@@ -3,7 +3,11 @@
 import { SERVICES, type ServiceName } from "../services/names.js";
 import type { StackConfig } from "./schema.js";
 
-export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters" | "cache">): ServiceName[] {
+/** What a gpu-worker runs besides its exporters and log shipper. */
+const WORKER_SERVICES: readonly ServiceName[] = ["ollama", "caddy", "docker-proxy"];
+
+export function enabledServices(config: Pick<StackConfig, "logShipper" | "exporters" | "cache"> & { readonly role?: StackConfig["role"] }): ServiceName[] {
+  const worker = config.role === "gpu-worker";
   return SERVICES.filter((s) => {
     switch (s) {
       case "promtail":
@@ -20,7 +24,7 @@ export function enabledServices(config: Pick<StackConfig, "logShipper" | "export
       case "redis-exporter":
         return config.cache.enabled;
       default:
-        return true;
+        return !worker || WORKER_SERVICES.includes(s);
     }
   });
 }

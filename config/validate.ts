@@ -2,7 +2,7 @@
 // StackConfig out. Every problem names its key, says what is wrong and gives the fix; all problems
 // are reported at once so a user fixes the file in one pass. Each section is checked in its own
 // module; this one knows the top-level keys and the order the sections are checked in.
-import type { StackConfig } from "./schema.js";
+import { DEFAULTS, type StackConfig } from "./schema.js";
 import { validateAlerting } from "./validateAlerting.js";
 import { validateBackup } from "./validateBackup.js";
 import { validateBindAddress, validateDataRoot, validateHost } from "./validateHost.js";
@@ -11,6 +11,7 @@ import { validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingSt
 import { checkFallbacksAllowed, checkNameCollisions, validateAliases, validateCache, validateCloudModels, validateGateway } from "./validateGateway.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateCpuLimits, validateImages, validateMemoryLimits } from "./validateServices.js";
+import { checkFleetAddress, checkRoleKeys, validateGatewayStack, validateRole, validateWorkers } from "./validateFleet.js";
 import { Collector, ConfigError, parseStructured } from "./validation.js";
 
 export { cronProblem } from "./cron.js";
@@ -18,6 +19,9 @@ export { ConfigError, PROJECT, type ConfigProblem } from "./validation.js";
 
 /** Top-level keys of the contract. Anything else under the project namespace is a typo. */
 export const CONFIG_KEYS = [
+  "role",
+  "workers",
+  "gatewayStack",
   "host",
   "routingStrategy",
   "openaiApiKey",
@@ -68,10 +72,19 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   }
 
   // The order below is the order problems are reported in.
+  const role = validateRole(c, v["role"]);
+  checkRoleKeys(c, role, Object.keys(v), CONFIG_KEYS);
+  const worker = role === "gpu-worker";
+  const workers = worker ? [] : validateWorkers(c, parseStructured(c, "workers", v["workers"]), raw.stack);
+  const gatewayStack = worker ? validateGatewayStack(c, v["gatewayStack"], raw.stack) : undefined;
   const host = validateHost(c, parseStructured(c, "host", v["host"]));
-  const routingStrategy = validateRoutingStrategy(c, v["routingStrategy"]);
-  const cloudEnabled = validateOpenaiApiKey(c, v["openaiApiKey"], raw.secretKeys.has("openaiApiKey"));
+  // A worker's gateway-only sections are never read: they get their defaults (checked nowhere) or nothing.
+  const only = <T>(f: () => T, none: T): T => (worker ? none : f());
+  const routingStrategy = only(() => validateRoutingStrategy(c, v["routingStrategy"]), DEFAULTS.routingStrategy);
+  const cloudEnabled = only(() => validateOpenaiApiKey(c, v["openaiApiKey"], raw.secretKeys.has("openaiApiKey")), false);
   const bindAddress = validateBindAddress(c, v["bindAddress"]);
+  if (worker) checkFleetAddress(c, bindAddress, "by a gpu-worker", "role");
+  else if (workers.length > 0) checkFleetAddress(c, bindAddress, "by a gateway with workers", "workers");
   const network = validateNetwork(
     c,
     bindAddress,
@@ -80,34 +93,40 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   );
   const dataRoot = validateDataRoot(c, v["dataRoot"]);
   const ollama = validateOllama(c, parseStructured(c, "ollama", v["ollama"]));
-  const cloudModels = validateCloudModels(c, parseStructured(c, "cloudModels", v["cloudModels"]));
-  const routes = validateRoutes(c, parseStructured(c, "routes", v["routes"]), ollama.models, cloudModels.map((m) => m.model));
+  if (worker && ollama.hosts.length > 0) {
+    c.add("ollama.hosts", "does not apply to role gpu-worker: only the gateway's LiteLLM calls other Ollama servers", "pulumi config rm --path ollama.hosts (list them on the gateway stack)");
+  }
+  const cloudModels = only(() => validateCloudModels(c, parseStructured(c, "cloudModels", v["cloudModels"])), []);
+  const routes = only(() => validateRoutes(c, parseStructured(c, "routes", v["routes"]), ollama.models, cloudModels.map((m) => m.model)), []);
   checkFallbacksAllowed(c, routes, cloudModels);
   const served = [...routes.map((r) => r.name), ...ollama.models, ...cloudModels.map((m) => m.model)];
-  const aliases = validateAliases(c, parseStructured(c, "aliases", v["aliases"]), served);
+  const aliases = only(() => validateAliases(c, parseStructured(c, "aliases", v["aliases"]), served), []);
   checkNameCollisions(c, [
     ...routes.map((r) => ({ name: r.name, key: `routes["${r.name}"]` })),
     ...ollama.models.map((m, i) => ({ name: m, key: `ollama.models[${i}]` })),
     ...cloudModels.map((m, i) => ({ name: m.model, key: `cloudModels[${i}]` })),
     ...aliases.map((a) => ({ name: a.name, key: `aliases["${a.name}"]` })),
   ]);
-  const gateway = validateGateway(c, parseStructured(c, "gateway", v["gateway"]), cloudModels);
-  const cache = validateCache(c, parseStructured(c, "cache", v["cache"]));
+  const gateway = validateGateway(c, worker ? undefined : parseStructured(c, "gateway", v["gateway"]), cloudModels);
+  const cache = validateCache(c, worker ? undefined : parseStructured(c, "cache", v["cache"]));
   const logShipper = validateLogShipper(c, v["logShipper"]);
-  const prometheus = validatePrometheus(c, parseStructured(c, "prometheus", v["prometheus"]));
-  const loki = validateLoki(c, parseStructured(c, "loki", v["loki"]));
+  const prometheus = validatePrometheus(c, worker ? undefined : parseStructured(c, "prometheus", v["prometheus"]));
+  const loki = validateLoki(c, worker ? undefined : parseStructured(c, "loki", v["loki"]));
   const exporters = validateExporters(c, parseStructured(c, "exporters", v["exporters"]), ollama.gpus);
-  const alerts = validateAlerts(c, parseStructured(c, "alerts", v["alerts"]));
-  const alerting = validateAlerting(c, parseStructured(c, "alerting", v["alerting"]), {
+  const alerts = validateAlerts(c, worker ? undefined : parseStructured(c, "alerts", v["alerts"]));
+  const alerting = validateAlerting(c, worker ? undefined : parseStructured(c, "alerting", v["alerting"]), {
     slackWebhookUrl: { present: v["alertSlackWebhookUrl"] !== undefined, secret: raw.secretKeys.has("alertSlackWebhookUrl") },
     smtpPassword: { present: v["alertSmtpPassword"] !== undefined, secret: raw.secretKeys.has("alertSmtpPassword") },
   });
-  const backup = validateBackup(c, parseStructured(c, "backup", v["backup"]), exporters, {
-    dataRoot,
-    password: { value: v["backupOffsitePassword"], secret: raw.secretKeys.has("backupOffsitePassword") },
-    env: { value: v["backupOffsiteEnv"], secret: raw.secretKeys.has("backupOffsiteEnv") },
-  });
-  backupReachesQdrant(c, bindAddress, network.tls, backup.enabled);
+  // A worker keeps nothing worth a backup: its models are pulled again, its metrics and logs live on the gateway.
+  const backup = worker
+    ? { ...DEFAULTS.backup, enabled: false }
+    : validateBackup(c, parseStructured(c, "backup", v["backup"]), exporters, {
+        dataRoot,
+        password: { value: v["backupOffsitePassword"], secret: raw.secretKeys.has("backupOffsitePassword") },
+        env: { value: v["backupOffsiteEnv"], secret: raw.secretKeys.has("backupOffsiteEnv") },
+      });
+  if (!worker) backupReachesQdrant(c, bindAddress, network.tls, backup.enabled);
   const images = validateImages(c, parseStructured(c, "images", v["images"]));
   const memoryLimitsMb = validateMemoryLimits(c, parseStructured(c, "memoryLimitsMb", v["memoryLimitsMb"]));
   const cpuLimits = validateCpuLimits(c, parseStructured(c, "cpuLimits", v["cpuLimits"]));
@@ -118,6 +137,9 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
   // so no renderer has to remember it.
   return deepFreeze({
     stack: raw.stack,
+    role,
+    workers,
+    ...(gatewayStack ? { gatewayStack } : {}),
     host,
     routingStrategy,
     cloudEnabled,

@@ -1,6 +1,8 @@
 // The alert rules: what each alert watches, when it fires and what it tells the person it reaches.
 // renderers/prometheus.ts writes them as rule files; the docs' alert table is generated from them.
 import { DEFAULTS, type AlertThresholds, type OffsiteSettings } from "../config/schema.js";
+import { OLLAMA } from "../services/ollama.js";
+import { FLEET_RELAY_JOB } from "../services/prometheus.js";
 import { BACKUP_AGE_MARGIN_MINUTES, backupMaxAgeMinutes, humanDuration, promDuration, scheduleIntervalMinutes } from "./backupAge.js";
 
 export interface AlertRule {
@@ -34,6 +36,8 @@ export interface RuleOptions {
   readonly backupSchedule?: string;
   /** backup.offsite, when set (and backups are on): the off-host copy and check alerts. */
   readonly offsite?: Pick<OffsiteSettings, "checkSchedule" | "maxAgeHours">;
+  /** The gateway has fleet workers: an alert when one's Ollama stops answering. */
+  readonly fleet?: boolean;
 }
 
 /** Alert rules split by domain, one small file each. Thresholds come from the `alerts` config. */
@@ -145,6 +149,24 @@ export function alertRuleFiles(t: AlertThresholds, opts: RuleOptions): RuleFile[
           description: "node-exporter reports no backup success at all: the backup has never completed since the stack was deployed.",
         },
         ...(opts.offsite ? offsiteRules(opts.offsite, maxAge) : []),
+      ],
+    });
+  }
+  if (opts.fleet) {
+    files.push({
+      name: "fleet",
+      rules: [
+        {
+          // The gateway's relay asks each worker's Ollama for its version every 15 s (services/fleet.ts);
+          // the relay's upstreams are named by worker in the scrape config.
+          alert: "WorkerOllamaDown",
+          expr: `caddy_reverse_proxy_upstreams_healthy{job="${FLEET_RELAY_JOB}", upstream=~".+:${OLLAMA.port}"} == 0`,
+          for: "2m",
+          severity: "warning",
+          summary: "A fleet worker's Ollama does not answer the gateway",
+          description:
+            "Ollama on worker {{ $labels.host }} ({{ $labels.upstream }}) has not answered the gateway's health check for 2 minutes: its requests go to the other hosts, and fallbacks rise if none is left. Run `npm run doctor` on the gateway host.",
+        },
       ],
     });
   }

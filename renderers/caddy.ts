@@ -15,6 +15,39 @@ export interface CaddySite {
   readonly maxBodyMb?: number;
   /** At most this many requests in flight to the upstream; more wait for one to finish. */
   readonly maxInFlight?: number;
+  /** Only these addresses may use the site; others get 403 before any credential is asked for. */
+  readonly allowFrom?: readonly string[];
+  /**
+   * Log pushes from fleet workers (a gateway's Loki site): POSTs to `path` from their addresses, each
+   * with its own user and the environment variable holding its hash. Without basicAuth the site
+   * takes nothing else.
+   */
+  readonly pushers?: { readonly path: string; readonly users: readonly { readonly user: string; readonly address: string; readonly hashEnv: string }[] };
+}
+
+/** One service of a worker, reached through the relay at `/<host>/<name>/`. */
+export interface RelayService {
+  readonly name: string;
+  /** `https://address:port` of the worker's entry point for it. */
+  readonly upstream: string;
+  /** Asked every healthInterval; an upstream that fails is marked down (503 at once, and a metric). */
+  readonly healthPath?: string;
+}
+
+export interface RelayWorker {
+  readonly host: string;
+  /** The environment variable holding base64 of `user:password` for the worker's entry point. */
+  readonly authEnv: string;
+  /** The PEM file (inside Caddy's container) its certificate must chain to; the system's roots when unset. */
+  readonly trustFile?: string;
+  readonly services: readonly RelayService[];
+}
+
+/** The gateway's relay to its workers: plain HTTP, inside the stack network and on host loopback. */
+export interface CaddyRelay {
+  readonly port: number;
+  readonly healthInterval: string;
+  readonly workers: readonly RelayWorker[];
 }
 
 export type CaddyTls =
@@ -37,6 +70,7 @@ export interface CaddyRenderInput {
   readonly basicAuthUser: string;
   /** The environment variable that holds the base64 of the bcrypt hash (never the hash itself here). */
   readonly basicAuthHashEnv: string;
+  readonly relay?: CaddyRelay;
 }
 
 const addresses = (tls: CaddyTls, port: number): string => {
@@ -58,6 +92,9 @@ function globalOptions(i: CaddyRenderInput): string[] {
   if (i.tls.mode === "acme") lines.push(`\temail ${i.tls.email}`);
   // Clients that connect by IP address send no SNI: they get the certificate of the first name.
   if (i.tls.mode === "internal" || i.tls.mode === "files") lines.push(`\tdefault_sni ${i.tls.names[0]}`);
+  // The relay to the fleet's workers is plain HTTP inside the host: it keeps Caddy's defaults but for
+  // HTTP/1.1 only (a block of its own, so the redirect below, meant for the TLS ports, skips it).
+  if (i.relay && i.relay.workers.length > 0) lines.push(`\tservers :${i.relay.port} {`, "\t\tprotocols h1", "\t}");
   // Plain HTTP sent to an HTTPS port is answered with a redirect to HTTPS on the same port.
   lines.push("\tservers {", "\t\tlistener_wrappers {", "\t\t\thttp_redirect", "\t\t\ttls", "\t\t}", "\t}");
   return lines;
@@ -97,16 +134,14 @@ function retryBlock(i: CaddyRenderInput): string[] {
   ];
 }
 
-function site(i: CaddyRenderInput, s: CaddySite): string[] {
+const indent = (lines: readonly string[]) => lines.map((l) => `\t${l}`);
+
+/** Basic auth and the proxy to the service: what a request that may use the site gets. */
+function proxy(i: CaddyRenderInput, s: CaddySite, basicAuth: boolean): string[] {
   return [
-    `${addresses(i.tls, s.port)} {`,
-    "\timport entry",
-    "\trequest_body {",
-    `\t\tmax_size ${s.maxBodyMb ?? i.maxBodyMb}MB`,
-    "\t}",
     // Caddy 2.6 knows only `basicauth` (2.8 renamed it basic_auth and still accepts the old name);
     // the hash is base64 of bcrypt, which both read, from the container's secret environment.
-    ...(s.basicAuth ? ["\tbasicauth {", `\t\t${i.basicAuthUser} {$${i.basicAuthHashEnv}}`, "\t}"] : []),
+    ...(basicAuth ? ["\tbasicauth {", `\t\t${i.basicAuthUser} {$${i.basicAuthHashEnv}}`, "\t}"] : []),
     `\treverse_proxy ${s.upstream} {`,
     ...(s.retry ? retryBlock(i) : []),
     // Go's transport makes a request wait for a free connection beyond the cap: a queue, not a refusal.
@@ -114,8 +149,66 @@ function site(i: CaddyRenderInput, s: CaddySite): string[] {
     "\t\t# Streamed answers (server-sent events) reach the client chunk by chunk.",
     "\t\tflush_interval -1",
     "\t}",
-    "}",
   ];
+}
+
+function site(i: CaddyRenderInput, s: CaddySite): string[] {
+  const head = [`${addresses(i.tls, s.port)} {`, "\timport entry", "\trequest_body {", `\t\tmax_size ${s.maxBodyMb ?? i.maxBodyMb}MB`, "\t}"];
+  const refuse = ["\thandle {", "\t\trespond 403", "\t}"];
+  if (s.allowFrom) {
+    // Handles run in order of their matchers' specificity: the allowed addresses, then everyone else.
+    return [...head, `\t@allowed remote_ip ${s.allowFrom.join(" ")}`, "\thandle @allowed {", ...indent(proxy(i, s, s.basicAuth)), "\t}", ...refuse, "}"];
+  }
+  if (s.pushers) {
+    const p = s.pushers;
+    return [
+      ...head,
+      "\t# Fleet workers push their logs here, each from its address with its own credential.",
+      "\t@push {",
+      "\t\tmethod POST",
+      `\t\tpath ${p.path}`,
+      `\t\tremote_ip ${p.users.map((u) => u.address).join(" ")}`,
+      "\t}",
+      "\thandle @push {",
+      "\t\tbasicauth {",
+      ...p.users.map((u) => `\t\t\t${u.user} {$${u.hashEnv}}`),
+      "\t\t}",
+      ...indent(proxy(i, s, false)),
+      "\t}",
+      ...(s.basicAuth ? ["\thandle {", ...indent(proxy(i, s, true)), "\t}"] : refuse),
+      "}",
+    ];
+  }
+  return [...head, ...proxy(i, s, s.basicAuth), "}"];
+}
+
+/**
+ * The relay to the fleet's workers: `/<host>/<service>/...` goes to that worker's entry point over
+ * HTTPS, with its certificate pinned and its credential added, so nothing on the gateway's side needs
+ * either. Ollama is asked for its version every healthInterval; a worker that does not answer is
+ * marked down, which answers 503 at once (LiteLLM then uses another deployment) and shows in
+ * caddy_reverse_proxy_upstreams_healthy on /metrics, which Prometheus scrapes.
+ */
+function relaySite(r: CaddyRelay): string[] {
+  const routes = r.workers.flatMap((w) =>
+    w.services.flatMap((svc) => {
+      const auth = `"Basic {$${w.authEnv}}"`;
+      return [
+        `\thandle_path /${w.host}/${svc.name}/* {`,
+        `\t\treverse_proxy ${svc.upstream} {`,
+        // The worker's entry point serves its own names, not the relay's.
+        "\t\t\theader_up Host {upstream_hostport}",
+        `\t\t\theader_up Authorization ${auth}`,
+        ...(svc.healthPath ? [`\t\t\thealth_uri ${svc.healthPath}`, `\t\t\thealth_interval ${r.healthInterval}`, "\t\t\thealth_headers {", `\t\t\t\tAuthorization ${auth}`, "\t\t\t}"] : []),
+        // tls_trusted_ca_certs is what Debian's Caddy 2.6 knows; 2.8 added tls_trust_pool and 2.12 drops the old name.
+        ...(w.trustFile ? ["\t\t\ttransport http {", `\t\t\t\ttls_trusted_ca_certs ${w.trustFile}`, "\t\t\t}"] : []),
+        "\t\t\tflush_interval -1",
+        "\t\t}",
+        "\t}",
+      ];
+    }),
+  );
+  return [`http://:${r.port} {`, "\thandle /metrics {", "\t\tmetrics", "\t}", ...routes, "\thandle {", "\t\trespond 404", "\t}", "}"];
 }
 
 /**
@@ -124,6 +217,6 @@ function site(i: CaddyRenderInput, s: CaddySite): string[] {
  * run it with the real Caddy.
  */
 export function renderCaddyfile(i: CaddyRenderInput): string {
-  const blocks = [["{", ...globalOptions(i), "}"], commonSnippet(i), ...i.sites.map((s) => site(i, s))];
+  const blocks = [["{", ...globalOptions(i), "}"], commonSnippet(i), ...i.sites.map((s) => site(i, s)), ...(i.relay && i.relay.workers.length > 0 ? [relaySite(i.relay)] : [])];
   return ["# Rendered by ai-gateway from the stack config; edit Pulumi.<stack>.yaml, not this file.", ...blocks.map((b) => b.join("\n"))].join("\n\n") + "\n";
 }

@@ -19,6 +19,8 @@ export interface LiteLlmRenderInput {
   readonly ollamaApiBase: string;
   /** Ollama on other GPU hosts: each route gets one more deployment per host under the same name. */
   readonly extraOllamaApiBases?: readonly string[];
+  /** Fleet workers (services/fleet.ts): a deployment on each one that serves the model, through the relay. */
+  readonly fleet?: readonly { readonly host: string; readonly apiBase: string; readonly models: readonly string[] }[];
   readonly routingStrategy: RoutingStrategy;
 }
 
@@ -97,11 +99,15 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
   // A local model group: clients call its name, and LiteLLM spreads it over every host that serves it.
   // timeout bounds a whole answer, stream_timeout the wait for the first streamed chunk: either way a
   // hung local model gives up after the budget and the fallback (if any) takes over.
+  // Fleet workers are named by host, so removing one leaves the other deployments' ids as they were.
   const localGroup = (name: string, prefix: string, tag: string, timeoutSeconds: number) =>
-    bases.map((apiBase, i) => ({
+    [
+      ...bases.map((apiBase, i) => ({ apiBase, suffix: i === 0 ? "" : `-${i + 1}` })),
+      ...(input.fleet ?? []).filter((w) => w.models.includes(tag)).map((w) => ({ apiBase: w.apiBase, suffix: `-${w.host}` })),
+    ].map(({ apiBase, suffix }) => ({
       model_name: name,
       litellm_params: { model: `ollama_chat/${tag}`, api_base: apiBase, timeout: timeoutSeconds, stream_timeout: timeoutSeconds, num_retries: LOCAL_RETRIES },
-      model_info: { id: deploymentId(prefix, name) + (i === 0 ? "" : `-${i + 1}`), mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
+      model_info: { id: deploymentId(prefix, name) + suffix, mode: "chat", input_cost_per_token: 0, output_cost_per_token: 0 },
     }));
   const local = input.routes.flatMap((r) => localGroup(r.name, "local", r.model, r.timeoutSeconds));
   // Every pulled model under its own tag, with a route's rules but no fallback: who names a local model wants that model.

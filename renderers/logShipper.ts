@@ -14,6 +14,12 @@ export interface LogShipperRenderInput {
   /** Promtail's positions file, or Alloy's storage folder, inside the container. */
   readonly statePath: string;
   readonly httpPort: number;
+  /**
+   * A fleet worker pushes to its gateway's Loki through the gateway's entry point: basic auth with
+   * its own user and a password read from a file, and the CA the gateway's certificate chains to
+   * (the system's roots when unset).
+   */
+  readonly push?: { readonly user: string; readonly passwordFile: string; readonly caFile?: string };
 }
 
 /** Docker label `a.b` reaches discovery as `__meta_docker_container_label_a_b`. */
@@ -39,7 +45,14 @@ export function buildPromtailConfig(input: LogShipperRenderInput): Record<string
     server: { http_listen_port: input.httpPort, grpc_listen_port: 0 },
     // The default (/tmp/positions.yaml) is lost with the container, and every log would be shipped again.
     positions: { filename: `${input.statePath}/positions.yaml` },
-    clients: [{ url: input.lokiPushUrl }],
+    clients: [
+      {
+        url: input.lokiPushUrl,
+        ...(input.push
+          ? { basic_auth: { username: input.push.user, password_file: input.push.passwordFile }, ...(input.push.caFile ? { tls_config: { ca_file: input.push.caFile } } : {}) }
+          : {}),
+      },
+    ],
     scrape_configs: [
       {
         job_name: "docker",
@@ -108,7 +121,22 @@ export function renderAlloyConfig(input: LogShipperRenderInput): string {
         ["forward_to", { ref: "[loki.write.local.receiver]" }],
       ],
     },
-    { name: "loki.write", label: "local", blocks: [{ name: "endpoint", attrs: [["url", input.lokiPushUrl]] }] },
+    {
+      name: "loki.write",
+      label: "local",
+      blocks: [
+        {
+          name: "endpoint",
+          attrs: [["url", input.lokiPushUrl]],
+          blocks: input.push
+            ? [
+                { name: "basic_auth", attrs: [["username", input.push.user], ["password_file", input.push.passwordFile]] },
+                ...(input.push.caFile ? [{ name: "tls_config", attrs: [["ca_file", input.push.caFile]] as const }] : []),
+              ]
+            : [],
+        },
+      ],
+    },
   ];
   return `// Grafana Alloy config, rendered by ai-gateway. Do not edit: change the stack config and run \`pulumi up\`.\n\n${blocks.map((b) => alloyBlock(b)).join("\n\n")}\n`;
 }

@@ -10,6 +10,10 @@ export interface ScrapeTarget {
   readonly metricsPath?: string;
   /** A file inside the Prometheus container holding a bearer token. */
   readonly bearerTokenFile?: string;
+  /** The host the metrics come from (the stack's own, or a fleet worker's): label `host`. */
+  readonly host?: string;
+  /** Labels set on the scraped series: `target` is `replacement` where `source` matches `regex` (anchored). */
+  readonly metricRelabels?: readonly { readonly source: string; readonly regex: string; readonly target: string; readonly replacement: string }[];
 }
 
 export interface PrometheusRenderInput {
@@ -33,13 +37,31 @@ export function buildPrometheusConfig(input: PrometheusRenderInput): Record<stri
     },
     rule_files: [...input.ruleFiles],
     ...(input.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [input.alertmanager] }] }] } } : {}),
-    scrape_configs: jobs.map((t) => ({
-      job_name: t.job,
-      ...(t.metricsPath ? { metrics_path: t.metricsPath } : {}),
-      // The token is read from a file at scrape time: it never appears in this text.
-      ...(t.bearerTokenFile ? { authorization: { type: "Bearer", credentials_file: t.bearerTokenFile } } : {}),
-      static_configs: [{ targets: [t.address], labels: { service: t.job } }],
-    })),
+    // One scrape config per job, a static config per target: the same job on several hosts (a fleet)
+    // differs by label host, and by path where a worker is scraped through the gateway's relay.
+    scrape_configs: [...new Set(jobs.map((t) => t.job))].map((job) => {
+      const targets = jobs.filter((t) => t.job === job);
+      const first = targets[0]!;
+      const relabels = targets.flatMap((t) => t.metricRelabels ?? []);
+      return {
+        job_name: job,
+        ...(first.metricsPath ? { metrics_path: first.metricsPath } : {}),
+        // The token is read from a file at scrape time: it never appears in this text.
+        ...(first.bearerTokenFile ? { authorization: { type: "Bearer", credentials_file: first.bearerTokenFile } } : {}),
+        static_configs: targets.map((t) => ({
+          targets: [t.address],
+          labels: {
+            service: job,
+            ...(t.host ? { host: t.host } : {}),
+            // A target's own path, where it differs from the job's: Prometheus reads it from this label.
+            ...(t.metricsPath !== first.metricsPath ? { __metrics_path__: t.metricsPath ?? "/metrics" } : {}),
+          },
+        })),
+        ...(relabels.length > 0
+          ? { metric_relabel_configs: relabels.map((r) => ({ source_labels: [r.source], regex: r.regex, target_label: r.target, replacement: r.replacement })) }
+          : {}),
+      };
+    }),
   };
 }
 

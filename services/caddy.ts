@@ -41,6 +41,12 @@ export const CADDY = Object.freeze({
   basicAuthUser: "ai-gateway",
   // base64 of the bcrypt hash of the generated basic-auth password, in the container's secret env.
   basicAuthHashEnv: "AIGW_BASIC_AUTH_HASH",
+  // The fleet (services/fleet.ts): each worker's certificate authority, and per worker (numbered from
+  // 1 in the order of the workers key) the environment variables holding base64 of `user:password`
+  // for its entry point and the base64 of the bcrypt hash of its log-push password.
+  fleetTrustDir: "/etc/caddy/fleet",
+  fleetAuthEnvPrefix: "AIGW_FLEET_AUTH_",
+  fleetLogHashEnvPrefix: "AIGW_FLEET_LOG_HASH_",
   // Where Caddy keeps its local CA's root (XDG_DATA_HOME=/data), inside the container.
   rootCertPath: "/data/caddy/pki/authorities/local/root.crt",
 } as const satisfies ServiceFacts & Record<string, unknown>);

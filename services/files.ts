@@ -14,14 +14,15 @@ import { alertRuleFiles } from "../observability/alerts.js";
 import { renderPrometheusConfig, renderRuleFile } from "../renderers/prometheus.js";
 import { CADDY, certificateNames } from "./caddy.js";
 import { FACTS, internalUrl } from "./catalog.js";
-import { planExposure } from "./exposure.js";
+import { planExposure, type FleetExposure } from "./exposure.js";
+import { FLEET, relayUrl, WORKER_EXPOSED, type FleetWorker, type GatewayAnnouncement } from "./fleet.js";
 import { GRAFANA } from "./grafana.js";
 import { gatewayWorkers, LITELLM } from "./litellm.js";
 import { renderAlertmanagerConfig } from "../renderers/alertmanager.js";
 import { ALERTMANAGER } from "./alertmanager.js";
 import { renderValkeyConfig, VALKEY } from "./cache.js";
 import { DOCKER_PROXY_URL } from "./dockerProxy.js";
-import { SHIPPERS } from "./logShippers.js";
+import { SHIPPERS, shipperPushFiles } from "./logShippers.js";
 import { LOKI } from "./loki.js";
 import type { ServiceName } from "./names.js";
 import { PROMETHEUS, scrapeTargets } from "./prometheus.js";
@@ -39,7 +40,25 @@ export interface GeneratedFile {
 /** The dashboards kept in the repo, sorted by file name. */
 export const DASHBOARDS_DIR = fileURLToPath(new URL("../observability/dashboards/", import.meta.url));
 
-function litellmFiles(config: StackConfig, workers: number): GeneratedFile[] {
+/** What the other stacks of the fleet published, once read: a worker's gateway, or a gateway's workers. */
+export interface FleetView {
+  readonly gateway?: GatewayAnnouncement;
+  readonly workers?: readonly FleetWorker[];
+}
+
+/** Who the entry point lets in from the rest of the fleet. */
+export function fleetExposure(config: StackConfig, fleet: FleetView): FleetExposure {
+  if (config.role === "gpu-worker") {
+    if (!fleet.gateway) throw new Error(`a gpu-worker's files need its gateway's ${FLEET.gatewayOutput} output (stack ${config.gatewayStack})`);
+    return { worker: { services: enabledServices(config).filter((s) => WORKER_EXPOSED.includes(s)), gatewayAddress: fleet.gateway.address } };
+  }
+  return { workers: (fleet.workers ?? []).map((w) => ({ host: w.host, address: w.address })) };
+}
+
+/** The file a worker's certificate authority is pinned from, inside the gateway's Caddy. */
+export const workerTrustFile = (host: string) => `${CADDY.fleetTrustDir}/${host}.pem`;
+
+function litellmFiles(config: StackConfig, workers: number, fleet: FleetView): GeneratedFile[] {
   const content = renderLiteLlmConfig({
     workers,
     ...(config.cache.enabled ? { cache: { host: "valkey", port: VALKEY.port, ttlSeconds: config.cache.ttlSeconds } } : {}),
@@ -50,6 +69,7 @@ function litellmFiles(config: StackConfig, workers: number): GeneratedFile[] {
     aliases: config.aliases,
     ollamaApiBase: internalUrl("ollama"),
     extraOllamaApiBases: config.ollama.hosts,
+    fleet: (fleet.workers ?? []).map((w) => ({ host: w.host, apiBase: relayUrl("caddy", w.host, "ollama"), models: w.models })),
     routingStrategy: config.routingStrategy,
   });
   return [{ service: "litellm", path: "litellm/config.yaml", containerPath: LITELLM.configPath, content }];
@@ -69,15 +89,20 @@ export function caddyTls(config: StackConfig): CaddyTls {
   }
 }
 
-function caddyFiles(config: StackConfig): GeneratedFile[] {
+function caddyFiles(config: StackConfig, fleet: FleetView): GeneratedFile[] {
+  const workers = fleet.workers ?? [];
   const content = renderCaddyfile({
-    sites: planExposure(config).sites.map((s) => ({
+    sites: planExposure(config, fleetExposure(config, fleet)).sites.map((s) => ({
       port: s.port,
       upstream: `${s.service}:${FACTS[s.service].port}`,
       basicAuth: s.basicAuth,
       retry: s.service === "litellm",
       // The gateway's own guards (config key gateway): LiteLLM enforces neither without its enterprise licence.
       ...(s.service === "litellm" ? { maxBodyMb: config.gateway.maxRequestMb, ...(config.gateway.maxParallelRequests !== undefined ? { maxInFlight: config.gateway.maxParallelRequests } : {}) } : {}),
+      ...(s.allowFrom ? { allowFrom: s.allowFrom } : {}),
+      ...(s.pushers
+        ? { pushers: { path: FLEET.lokiPushPath, users: s.pushers.map((p, i) => ({ user: p.host, address: p.address, hashEnv: `${CADDY.fleetLogHashEnvPrefix}${i + 1}` })) } }
+        : {}),
     })),
     tls: caddyTls(config),
     adminAddress: CADDY.adminAddress,
@@ -86,22 +111,38 @@ function caddyFiles(config: StackConfig): GeneratedFile[] {
     maxBodyMb: CADDY.maxBodyMb,
     basicAuthUser: CADDY.basicAuthUser,
     basicAuthHashEnv: CADDY.basicAuthHashEnv,
+    relay: {
+      port: FLEET.relayPort,
+      healthInterval: FLEET.healthInterval,
+      workers: workers.map((w, i) => ({
+        host: w.host,
+        authEnv: `${CADDY.fleetAuthEnvPrefix}${i + 1}`,
+        ...(w.trust ? { trustFile: workerTrustFile(w.host) } : {}),
+        services: [{ name: "ollama", upstream: w.ollamaUrl, healthPath: FLEET.ollamaHealthPath }, ...w.exporters.map((e) => ({ name: e.service, upstream: e.url }))],
+      })),
+    },
   });
   const files: GeneratedFile[] = [{ service: "caddy", path: "caddy/Caddyfile", containerPath: CADDY.caddyfilePath, content }];
   // A given certificate is public; its key is a secret file the component adds beside this list.
   if (config.tls.mode === "files") files.push({ service: "caddy", path: "caddy/tls/cert.pem", containerPath: `${CADDY.tlsDir}/cert.pem`, content: config.tls.certificate });
+  for (const w of workers) {
+    if (w.trust) files.push({ service: "caddy", path: `caddy/fleet/${w.host}.pem`, containerPath: workerTrustFile(w.host), content: w.trust });
+  }
   return files;
 }
 
-function prometheusFiles(config: StackConfig): GeneratedFile[] {
+function prometheusFiles(config: StackConfig, workers: readonly FleetWorker[]): GeneratedFile[] {
   const on = new Set(enabledServices(config));
-  const rules = alertRuleFiles(config.alerts, { gpu: on.has("dcgm-exporter"), host: on.has("node-exporter"), backup: config.backup.enabled, backupSchedule: config.backup.schedule, ...(config.backup.offsite ? { offsite: config.backup.offsite } : {}) });
+  // GPU and host rules for the fleet: any host with DCGM or node-exporter brings them in.
+  const gpu = on.has("dcgm-exporter") || workers.some((w) => w.exporters.some((e) => e.service === "dcgm-exporter"));
+  const hostRules = on.has("node-exporter") || workers.some((w) => w.exporters.some((e) => e.service === "node-exporter"));
+  const rules = alertRuleFiles(config.alerts, { gpu, host: hostRules, fleet: workers.length > 0, backup: config.backup.enabled, backupSchedule: config.backup.schedule, ...(config.backup.offsite ? { offsite: config.backup.offsite } : {}) });
   return [
     {
       service: "prometheus",
       path: "prometheus/prometheus.yml",
       containerPath: `${PROMETHEUS.configDir}/prometheus.yml`,
-      content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`], alertmanager: `alertmanager:${ALERTMANAGER.port}` }),
+      content: renderPrometheusConfig({ stack: config.stack, targets: scrapeTargets(config, workers), ruleFiles: [`${PROMETHEUS.rulesDir}/*.yml`], alertmanager: `alertmanager:${ALERTMANAGER.port}` }),
     },
     ...rules.map((r) => ({
       service: "prometheus" as const,
@@ -127,18 +168,24 @@ function lokiFiles(config: StackConfig): GeneratedFile[] {
   return [{ service: "loki", path: "loki/config.yaml", containerPath: LOKI.configPath, content }];
 }
 
-function logShipperFiles(config: StackConfig): GeneratedFile[] {
+function logShipperFiles(config: StackConfig, fleet: FleetView): GeneratedFile[] {
   const shipper = config.logShipper;
   const facts = SHIPPERS[shipper];
+  // A worker pushes to its gateway's Loki through the gateway's entry point, as itself.
+  const gateway = config.role === "gpu-worker" ? fleet.gateway : undefined;
+  const pushFiles = shipperPushFiles(shipper);
   const content = renderLogShipperConfig({
     shipper,
     stack: config.stack,
-    lokiPushUrl: `${internalUrl("loki")}/loki/api/v1/push`,
+    lokiPushUrl: gateway ? gateway.lokiPushUrl : `${internalUrl("loki")}/loki/api/v1/push`,
     dockerHost: DOCKER_PROXY_URL,
     statePath: facts.dataPath,
     httpPort: facts.port,
+    ...(gateway ? { push: { user: config.stack, passwordFile: pushFiles.passwordFile, ...(gateway.trust ? { caFile: pushFiles.caFile } : {}) } } : {}),
   });
-  return [{ service: shipper, path: `${shipper}/${facts.configPath.split("/").pop()}`, containerPath: facts.configPath, content }];
+  const dir = facts.configFolders[0]!;
+  const file = (containerPath: string, text: string): GeneratedFile => ({ service: shipper, path: `${shipper}/${containerPath.slice(dir.length + 1)}`, containerPath, content: text });
+  return [file(facts.configPath, content), ...(gateway?.trust ? [file(pushFiles.caFile, gateway.trust)] : [])];
 }
 
 function grafanaFiles(): GeneratedFile[] {
@@ -154,9 +201,24 @@ function grafanaFiles(): GeneratedFile[] {
   ];
 }
 
-/** The stack's generated files, in a fixed order: the one list every consumer reads. */
-export function generatedFiles(config: StackConfig, host: { readonly workers?: number } = {}): GeneratedFile[] {
-  return [...litellmFiles(config, host.workers ?? gatewayWorkers(config, undefined)), ...caddyFiles(config), ...prometheusFiles(config), ...alertmanagerFiles(config), ...cacheFiles(config), ...lokiFiles(config), ...logShipperFiles(config), ...grafanaFiles()];
+/**
+ * The stack's generated files, in a fixed order: the one list every consumer reads. A fleet host's
+ * files also depend on what the other stacks published (fleet), read before anything is rendered.
+ */
+export function generatedFiles(config: StackConfig, host: { readonly workers?: number; readonly fleet?: FleetView } = {}): GeneratedFile[] {
+  const fleet = host.fleet ?? {};
+  if (config.role === "gpu-worker") return [...caddyFiles(config, fleet), ...logShipperFiles(config, fleet)];
+  const workers = fleet.workers ?? [];
+  return [
+    ...litellmFiles(config, host.workers ?? gatewayWorkers(config, undefined), fleet),
+    ...caddyFiles(config, fleet),
+    ...prometheusFiles(config, workers),
+    ...alertmanagerFiles(config),
+    ...cacheFiles(config),
+    ...lokiFiles(config),
+    ...logShipperFiles(config, fleet),
+    ...grafanaFiles(),
+  ];
 }
 
 /** One service's share of the list. */

@@ -62,3 +62,9 @@ export const SHIPPERS: Readonly<Record<LogShipper, ShipperFacts>> = Object.freez
     readyPath: "/-/ready",
   }),
 });
+
+/** A fleet worker's shipper: the files beside its config for pushing to the gateway's Loki. */
+export function shipperPushFiles(shipper: LogShipper): { readonly caFile: string; readonly passwordFile: string } {
+  const dir = SHIPPERS[shipper].configFolders[0]!;
+  return { caFile: `${dir}/gateway-ca.pem`, passwordFile: `${dir}/log-push-password` };
+}

@@ -10,6 +10,7 @@ import { LITELLM } from "./litellm.js";
 import { SHIPPERS } from "./logShippers.js";
 import { LOKI } from "./loki.js";
 import { QDRANT } from "./qdrant.js";
+import { FLEET, type FleetWorker } from "./fleet.js";
 import type { ServiceFacts } from "./types.js";
 
 export const PROMETHEUS = Object.freeze({
@@ -35,10 +36,11 @@ export const PROMETHEUS = Object.freeze({
 } as const satisfies ServiceFacts & Record<string, unknown>);
 
 /** What Prometheus scrapes for a stack config. Ollama has no /metrics; LiteLLM covers its requests. */
-export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
+export function scrapeTargets(config: StackConfig, workers: readonly FleetWorker[] = []): ScrapeTarget[] {
   const shipper = SHIPPERS[config.logShipper];
   const on = new Set(enabledServices(config));
-  return [
+  const host = config.stack;
+  const local: ScrapeTarget[] = [
     { job: "prometheus", address: `localhost:${PROMETHEUS.port}` },
     // /metrics answers 307; LiteLLM 1.100.0 also wants a key there by default.
     { job: "litellm", address: `litellm:${LITELLM.port}`, metricsPath: LITELLM.metricsPath, bearerTokenFile: PROMETHEUS.litellmKeyFile },
@@ -53,7 +55,28 @@ export function scrapeTargets(config: StackConfig): ScrapeTarget[] {
     ...(on.has("dcgm-exporter") ? [{ job: "dcgm-exporter", address: `dcgm-exporter:${DCGM_EXPORTER.port}` }] : []),
     ...(on.has("redis-exporter") ? [{ job: "valkey", address: `redis-exporter:${REDIS_EXPORTER.port}` }] : []),
   ];
+  // Each worker's exporters, through the relay (services/fleet.ts), under the same jobs as this host's.
+  const relay = `caddy:${FLEET.relayPort}`;
+  const remote: ScrapeTarget[] = workers.flatMap((w) => w.exporters.map((e) => ({ job: e.service, address: relay, metricsPath: `/${w.host}/${e.service}/metrics`, host: w.host })));
+  // The relay's own metrics: whether each worker's Ollama answers (caddy_reverse_proxy_upstreams_healthy),
+  // its upstreams named by the worker they belong to.
+  const relayMetrics: ScrapeTarget[] =
+    workers.length > 0
+      ? [
+          {
+            job: FLEET_RELAY_JOB,
+            address: relay,
+            metricRelabels: workers.map((w) => ({ source: "upstream", regex: `${escapeRegex(new URL(w.ollamaUrl).hostname)}:[0-9]+`, target: "host", replacement: w.host })),
+          },
+        ]
+      : [];
+  return [...local.map((t) => ({ ...t, host })), ...remote, ...relayMetrics.map((t) => ({ ...t, host }))];
 }
+
+/** The job that scrapes the gateway's relay to its workers. */
+export const FLEET_RELAY_JOB = "fleet-relay";
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The command, with retention from the stack config. Replacing it drops the image's default flags, so all are spelled out. */
 export function prometheusCommand(s: { readonly retentionTime: string; readonly retentionSize: string }): string[] {

@@ -40,7 +40,7 @@ function prometheusDir(config = gpuConfig): string {
 
 function ruleTestDir(thresholds = DEFAULTS.alerts): string {
   const dir = mkdtempSync(join(tmpdir(), "aigw-rules-"));
-  for (const f of alertRuleFiles(thresholds, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite })) writeFileSync(join(dir, `${f.name}.yml`), renderRuleFile(f));
+  for (const f of alertRuleFiles(thresholds, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite, fleet: true })) writeFileSync(join(dir, `${f.name}.yml`), renderRuleFile(f));
   cpSync("observability/rule-tests", dir, { recursive: true });
   return dir;
 }

@@ -81,6 +81,17 @@ export interface ProgramConfig {
   readonly secretKeys?: Iterable<string>;
   /** What the host probe prints (renderers/hostProbe.ts); a fully equipped host by default. */
   readonly hostProbe?: string;
+  /**
+   * Other stacks' outputs, by the name a StackReference is given: what `pulumi.StackReference` reads.
+   * A name not listed cannot be read, as an unknown stack cannot.
+   */
+  readonly stacks?: Readonly<Record<string, MockedStack>>;
+}
+
+export interface MockedStack {
+  readonly outputs: Record<string, unknown>;
+  /** The outputs stored as secrets. */
+  readonly secretOutputNames?: readonly string[];
 }
 
 /** Recorded on a systemd host with Docker's default data root. */
@@ -122,10 +133,19 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
           provider: args.provider ?? "",
         } as Omit<Registered, "options">;
         resources.push(entry as Registered);
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const name = String(args.inputs["name"]);
+          const other = cfg.stacks?.[name];
+          if (!other) throw new Error(`unknown stack "${name}"`);
+          return { id: name, state: { name, outputs: other.outputs, secretOutputNames: [...(other.secretOutputNames ?? [])] } };
+        }
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state["imageId"] = `sha256:${"0".repeat(64)}`;
         // One value per password, so a test can tell which one reached where.
-        if (args.type === "random:index/randomPassword:RandomPassword") state["result"] = `mocked${args.name.replace(/[^A-Za-z0-9]/g, "")}0123456789`;
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+          state["result"] = `mocked${args.name.replace(/[^A-Za-z0-9]/g, "")}0123456789`;
+          state["bcryptHash"] = `$2a$10$mockedhashof${args.name.replace(/[^A-Za-z0-9]/g, "")}`;
+        }
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -150,7 +170,8 @@ export async function runProgram(cfg: ProgramConfig): Promise<ProgramRun> {
     return {
       resources,
       invokes,
-      outputs: mod,
+      // The program exports one object, its stack outputs.
+      outputs: (mod["default"] ?? mod) as Record<string, unknown>,
       byType: (type) => resources.filter((r) => r.type === type),
       container: (service) => {
         const found = resources.filter((r) => r.type === "docker:index/container:Container" && serviceOf(r) === service);

@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { validateStackConfig } from "../../config/validate.js";
 import { generatedFiles } from "../../services/files.js";
+import { CADDY } from "../../services/caddy.js";
+import { gatewayAnnouncement } from "../../services/fleet.js";
+import { LOKI } from "../../services/loki.js";
 import { forLocalCaddy } from "../support/caddy.js";
+import { twoWorkerRaw, twoWorkers, workerRaw } from "../support/fleet.js";
 import { requiresTool } from "../support/requires.js";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----";
@@ -23,6 +27,8 @@ const VARIANTS = {
   "prod exposing Ollama, Loki and Prometheus": caddyfileOf(stack(prod, { expose: JSON.stringify(["ollama", "loki", "prometheus"]) })),
   "prod with ACME": caddyfileOf(stack(prod, { tls: JSON.stringify({ mode: "acme", domain: "gateway.example.com", email: "ops@example.com" }) })),
   "prod with given files": caddyfileOf(stack(prod, { tls: JSON.stringify({ mode: "files", certificate: CERT }), tlsPrivateKey: "k" }, ["tlsPrivateKey"])),
+  "prod with two fleet workers": generatedFiles(stack(twoWorkerRaw), { fleet: { workers: twoWorkers() } }).find((f) => f.path === "caddy/Caddyfile")!.content,
+  "the gpu-02 worker": generatedFiles(stack(workerRaw), { fleet: { gateway: gatewayAnnouncement(stack(prod), LOKI.port, "x") } }).find((f) => f.path === "caddy/Caddyfile")!.content,
 };
 
 describe("the Caddyfile", () => {
@@ -82,7 +88,19 @@ describe("the Caddyfile", () => {
         expect(ssl.status).toBe(0);
         writeFileSync(join(dir, "Caddyfile"), local.text.replaceAll("/etc/caddy/tls", tlsDir));
       }
-      const env = { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir, AIGW_BASIC_AUTH_HASH: Buffer.from("$2a$14$uHyVIB1H9wqv9tvfjxOu5OphhzWmgk4ZKxM/9S.v/LXDC4zCMcfLW").toString("base64") };
+      // The workers' CAs are read at validation too.
+      if (name.includes("fleet")) {
+        const fleetDir = join(dir, "fleet");
+        spawnSync("mkdir", ["-p", fleetDir]);
+        for (const host of ["gpu-02", "gpu-03"]) {
+          const ssl = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", `/CN=${host}`, "-days", "1", "-keyout", join(fleetDir, "key.pem"), "-out", join(fleetDir, `${host}.pem`)]);
+          expect(ssl.status).toBe(0);
+        }
+        writeFileSync(join(dir, "Caddyfile"), local.text.replaceAll("/etc/caddy/fleet", fleetDir));
+      }
+      const hash = Buffer.from("$2a$14$uHyVIB1H9wqv9tvfjxOu5OphhzWmgk4ZKxM/9S.v/LXDC4zCMcfLW").toString("base64");
+      const fleetEnv = Object.fromEntries([1, 2].flatMap((i) => [[`${CADDY.fleetAuthEnvPrefix}${i}`, "dXNlcjpwYXNz"], [`${CADDY.fleetLogHashEnvPrefix}${i}`, hash]]));
+      const env = { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir, AIGW_BASIC_AUTH_HASH: hash, ...fleetEnv };
       const r = spawnSync("caddy", ["validate", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], { encoding: "utf8", env, timeout: 30_000 });
       expect(r.status, r.stderr.split("\n").filter((l) => /error/i.test(l)).join("\n")).toBe(0);
     });

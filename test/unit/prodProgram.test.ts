@@ -8,10 +8,11 @@ import YAML from "yaml";
 import { findHostKey, lookupHostKey } from "../../config/knownHosts.js";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { buildLiteLlmConfig } from "../../renderers/litellm.js";
+import { prodStacks } from "../support/fleet.js";
 import { evaluateOnce, runProgram, serviceOf, type ProgramConfig } from "../support/program.js";
 
 const prod = readStackConfig(".", "prod");
-const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"] };
+const prodConfig: ProgramConfig = { stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], stacks: prodStacks() };
 const HOST_KEY = (YAML.parse(readFileSync("Pulumi.prod.yaml", "utf8")).config["ai-gateway:host"].ssh.hostKey as string);
 
 describe("the prod stack under mocks", () => {
@@ -71,6 +72,9 @@ describe("the prod stack under mocks", () => {
         "caddy 10.20.0.11:4000->4000",
         "caddy 10.20.0.11:3000->3000",
         "caddy 10.20.0.11:6333->6333",
+        // Its worker gpu-02 pushes logs to Loki here; the relay to the workers is for this host only.
+        "caddy 10.20.0.11:3100->3100",
+        "caddy 127.0.0.1:4080->4080",
         "grafana 127.0.0.1:3000->3000",
         "loki 127.0.0.1:3100->3100",
         "ollama 127.0.0.1:11434->11434",

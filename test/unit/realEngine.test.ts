@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
 import { evaluateOnce, type ProgramConfig } from "../support/program.js";
+import { prodStacks } from "../support/fleet.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = readStackConfig(".", "dev");
@@ -67,7 +68,7 @@ describe("exporters on the host they find", () => {
 
 describe("the host probe on a remote host", () => {
   const prod = readStackConfig(".", "prod");
-  const run = evaluateOnce({ stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], hostProbe: "dockerRoot=/var/lib/docker\nswapLimit=false\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" });
+  const run = evaluateOnce({ stack: "prod", values: { ...prod.values, openaiApiKey: "sk-prod-openai-key-123456" }, secretKeys: ["openaiApiKey"], stacks: prodStacks(), hostProbe: "dockerRoot=/var/lib/docker\nswapLimit=false\nsocketGroup=999\nexists=/dev/disk\nexists=/dev/kmsg\nrootPropagation=shared\n" });
 
   it("runs over ssh trusting only the pinned host key, like the docker provider", () => {
     const probe = run().invokes.find((i) => i.token === "command:local:run")!;

@@ -10,19 +10,30 @@ import { generatedFiles } from "../../services/files.js";
 import { gatewayWorkers } from "../../services/litellm.js";
 import { GRAFANA } from "../../services/grafana.js";
 import { PROMETHEUS } from "../../services/prometheus.js";
+import type { FleetView } from "../../services/files.js";
+import { FLEET, type GatewayAnnouncement } from "../../services/fleet.js";
+import { shipperPushFiles } from "../../services/logShippers.js";
+import { gatewayOutputs, prodStacks, twoWorkers, workerStacks } from "../support/fleet.js";
 import { evaluateOnce, serviceOf, type ProgramConfig } from "../support/program.js";
 
 // Secret files are uploaded beside the list and never rendered.
-const SECRET_FILES = new Set([GRAFANA.passwordFile, `${PROMETHEUS.configDir}/${PROMETHEUS.litellmKeyFile}`, `${PROMETHEUS.configDir}/${PROMETHEUS.qdrantKeyFile}`]);
+const SECRET_FILES = new Set([
+  GRAFANA.passwordFile,
+  `${PROMETHEUS.configDir}/${PROMETHEUS.litellmKeyFile}`,
+  `${PROMETHEUS.configDir}/${PROMETHEUS.qdrantKeyFile}`,
+  shipperPushFiles("promtail").passwordFile,
+]);
 
-function stackCase(stack: string, patch: Record<string, string> = {}): ProgramConfig {
+function stackCase(stack: string, patch: Record<string, string> = {}): ProgramConfig & { fleet?: FleetView } {
   const raw = readStackConfig(".", stack);
-  return { stack, values: { ...raw.values, ...patch, openaiApiKey: "sk-structure-test-0123456789" }, secretKeys: ["openaiApiKey"] };
+  if (stack === "gpu-02") return { stack, values: { ...raw.values, ...patch }, stacks: workerStacks(), fleet: { gateway: gatewayOutputs().outputs[FLEET.gatewayOutput] as GatewayAnnouncement } };
+  return { stack, values: { ...raw.values, ...patch, openaiApiKey: "sk-structure-test-0123456789" }, secretKeys: ["openaiApiKey"], stacks: prodStacks(), ...(stack === "prod" ? { fleet: { workers: twoWorkers().slice(0, 1) } } : {}) };
 }
 
 for (const [label, cfg] of [
   ["dev", stackCase("dev")],
   ["prod", stackCase("prod")],
+  ["the gpu-02 worker", stackCase("gpu-02")],
   ["dev with Alloy", stackCase("dev", { logShipper: "alloy" })],
 ] as const) {
   describe(`the generated files of ${label}`, () => {
@@ -35,12 +46,13 @@ for (const [label, cfg] of [
       const uploaded = all.filter((u) => !SECRET_FILES.has(u.file));
       const config = validateStackConfig({ stack: cfg.stack!, values: cfg.values, secretKeys: new Set(cfg.secretKeys) });
       // The recorded host has 8 cores: LiteLLM's workers follow them.
-      const listed = generatedFiles(config, { workers: gatewayWorkers(config, 8) }).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
+      const listed = generatedFiles(config, { workers: gatewayWorkers(config, 8), ...(cfg.fleet ? { fleet: cfg.fleet } : {}) }).map((f) => ({ service: f.service, file: f.containerPath, content: f.content }));
       const key = (x: { service?: string; file: string }) => `${x.service}:${x.file}`;
       expect(uploaded.map(key).sort()).toEqual(listed.map(key).sort());
       for (const u of uploaded) expect(u.content, key(u)).toBe(listed.find((l) => key(l) === key(u))!.content);
       // The secret files are there too, so the filter above hides nothing else.
-      expect(all.filter((u) => SECRET_FILES.has(u.file))).toHaveLength(3);
+      // (Grafana's password and Prometheus's two keys on a gateway; the log-push password on a worker.)
+      expect(all.filter((u) => SECRET_FILES.has(u.file))).toHaveLength(cfg.stack === "gpu-02" ? 1 : 3);
     });
   });
 }

@@ -45,13 +45,13 @@ describe("up.yml", () => {
 });
 
 describe("changed stacks", () => {
-  const stacks = ["dev", "prod"];
+  const stacks = ["dev", "gpu-02", "prod"];
   it("previews a stack whose file changed, every stack when code changed, and none for docs or tests", () => {
     expect(changedStacks(["Pulumi.prod.yaml"], stacks)).toEqual(["prod"]);
-    expect(changedStacks(["components/ollama.ts", "README.md"], stacks)).toEqual(["dev", "prod"]);
-    expect(changedStacks(["package-lock.json"], stacks)).toEqual(["dev", "prod"]);
+    expect(changedStacks(["components/ollama.ts", "README.md"], stacks)).toEqual(["dev", "gpu-02", "prod"]);
+    expect(changedStacks(["package-lock.json"], stacks)).toEqual(["dev", "gpu-02", "prod"]);
     expect(changedStacks(["README.md", "test/unit/x.test.ts", "tools/bench.ts"], stacks)).toEqual([]);
     expect(changedStacks(["Pulumi.staging.yaml"], stacks)).toEqual([]);
-    expect(projectStacks()).toEqual(["dev", "prod"]);
+    expect(projectStacks()).toEqual(["dev", "gpu-02", "prod"]);
   });
 });

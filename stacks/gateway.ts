@@ -1,0 +1,198 @@
+// The gateway stack's wiring (role gateway, the default): every service, and its fleet workers
+// through the entry point's relay. Wiring only: the components and renderers do the work.
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Alertmanager } from "../components/alertmanager.js";
+import { Backups, backupLayout } from "../components/backups.js";
+import { RedisExporter, Valkey } from "../components/cache.js";
+import { DockerProxy } from "../components/dockerProxy.js";
+import { EntryPoint } from "../components/entryPoint.js";
+import { Exporters } from "../components/exporters.js";
+import { Gateway } from "../components/gateway.js";
+import { Grafana } from "../components/grafana.js";
+import { LogShipper } from "../components/logShipper.js";
+import { Loki } from "../components/loki.js";
+import { Ollama } from "../components/ollama.js";
+import { Prometheus } from "../components/prometheus.js";
+import { Qdrant } from "../components/qdrant.js";
+import { enabledServices } from "../config/services.js";
+import { isLoopback, isWildcard } from "../config/validateNetwork.js";
+import { formatGap, relevantGaps } from "../host/probe.js";
+import { CADDY } from "../services/caddy.js";
+import { DOCKER_API_CLIENTS } from "../services/dockerProxy.js";
+import { hostLocalUrl } from "../services/exposure.js";
+import { filesOf, generatedFiles } from "../services/files.js";
+import { FLEET, gatewayAnnouncement, relayUrl } from "../services/fleet.js";
+import { gatewayWorkers } from "../services/litellm.js";
+import { LOKI } from "../services/loki.js";
+import { containerName, type ServiceName } from "../services/names.js";
+import type { StackBase } from "./base.js";
+
+export function gatewayStack(base: StackBase): Record<string, unknown> {
+  const { config, secrets, localStateDir, ctx, hostPlan, exposure, fleet } = base;
+  const { images: image, memoryLimitsMb: memory } = config;
+  // Every generated file, rendered once: each component uploads its share, `npm run render` writes
+  // the same list, and the backups copy them back out of the running containers.
+  // LiteLLM's workers follow the host's cores unless set (gateway.workers).
+  const workers = gatewayWorkers(config, hostPlan.cores);
+  const generated = generatedFiles(config, { workers, fleet: fleet.view });
+  const share = (service: ServiceName) => filesOf(generated, service);
+
+  const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
+
+  // The response cache, with cache.enabled: Valkey, and the exporter Prometheus scrapes it through.
+  const valkey = config.cache.enabled ? new Valkey("valkey", { ctx, image: image.valkey, memoryMb: memory.valkey, files: share("valkey") }) : undefined;
+  if (valkey) {
+    new RedisExporter("redis-exporter", { ctx, image: image["redis-exporter"], memoryMb: memory["redis-exporter"], files: share("redis-exporter"), password: valkey.password, dependsOn: [valkey] });
+  }
+
+  // LiteLLM insists on the sk- prefix for master keys; no special characters, as the key travels in env and headers.
+  const masterKeyPassword = new random.RandomPassword("litellm-master-key", { length: 48, special: false });
+  const masterKeyValue = pulumi.secret(pulumi.interpolate`sk-${masterKeyPassword.result}`);
+
+  const gateway = new Gateway("gateway", {
+    ctx,
+    image: image.litellm,
+    memoryMb: memory.litellm,
+    files: share("litellm"),
+    routes: config.routes,
+    ollamaUrl: ollama.internalUrl,
+    masterKey: masterKeyValue,
+    workers,
+    ...(secrets.openaiApiKey ? { openaiApiKey: secrets.openaiApiKey } : {}),
+    ...(valkey ? { cachePassword: valkey.password } : {}),
+    dependsOn: [ollama, ...(valkey ? [valkey] : [])],
+  });
+
+  // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
+  const entryPoint = new EntryPoint("entry-point", {
+    ctx,
+    image: image.caddy,
+    memoryMb: memory.caddy,
+    files: share("caddy"),
+    tls: config.tls,
+    basicAuth: exposure.sites.some((s) => s.basicAuth),
+    ...(secrets.tlsPrivateKey ? { tlsPrivateKey: secrets.tlsPrivateKey } : {}),
+    // The relay's credentials for each worker, and the hashes the workers' log pushes are checked against.
+    ...(fleet.workerSecrets.length > 0
+      ? { fleetWorkers: fleet.workerSecrets.map((w, i) => ({ user: fleet.view.workers![i]!.user, password: w.password, logPushHash: w.logPushHash })) }
+      : {}),
+  });
+
+  const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant, files: share("qdrant") });
+
+  const prometheus = new Prometheus("prometheus", {
+    ctx,
+    settings: config.prometheus,
+    files: share("prometheus"),
+    image: image.prometheus,
+    memoryMb: memory.prometheus,
+    litellmKey: masterKeyValue,
+    qdrantKey: qdrant.readOnlyKey,
+  });
+  const backups = backupLayout(config.dataRoot);
+  // The one container with the Docker socket: the log shipper and cAdvisor read the API through it.
+  const on = new Set(enabledServices(config));
+  const dockerProxy = new DockerProxy("docker-proxy", {
+    ctx,
+    image: image["docker-proxy"],
+    memoryMb: memory["docker-proxy"],
+    files: share("docker-proxy"),
+    clients: DOCKER_API_CLIENTS.filter((s) => on.has(s)),
+    ...(hostPlan.socketGroup !== undefined ? { socketGroup: hostPlan.socketGroup } : {}),
+  });
+  new Exporters("exporters", {
+    ctx,
+    hostPlan,
+    settings: config.exporters,
+    gpus: config.ollama.gpus,
+    images: image,
+    memoryLimitsMb: memory,
+    ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
+    dependsOn: [dockerProxy],
+  });
+  // Where the alerts go: Prometheus sends them to Alertmanager, which sends them to the configured receivers.
+  new Alertmanager("alertmanager", {
+    ctx,
+    image: image.alertmanager,
+    memoryMb: memory.alertmanager,
+    files: share("alertmanager"),
+    ...(secrets.alertSlackWebhookUrl ? { slackWebhookUrl: secrets.alertSlackWebhookUrl } : {}),
+    ...(secrets.alertSmtpPassword ? { smtpPassword: secrets.alertSmtpPassword } : {}),
+  });
+  const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
+  new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki, dockerProxy] });
+  const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
+
+  /** The name of a service's running container: LiteLLM's carries its config version. */
+  const runningName = (service: ServiceName) => (service === "litellm" ? gateway.containerName : containerName(config.stack, service));
+
+  const backupQdrant = hostLocalUrl(exposure, "qdrant")!;
+  if (config.backup.enabled) {
+    new Backups("backups", {
+      ctx,
+      input: {
+        stack: config.stack,
+        settings: config.backup,
+        layout: backups,
+        // The backup runs on the host: Qdrant's loopback port, or the entry point where it holds that
+        // port (a wildcard bindAddress; validation then requires Caddy's own CA, which the host has).
+        qdrantUrl: backupQdrant.url,
+        ...(backupQdrant.viaEntryPoint ? { qdrantCaFile: `${entryPoint.dataFolder}${CADDY.rootCertPath.slice(CADDY.dataPath.length)}` } : {}),
+        grafanaData: grafana.dataFolder!,
+        grafanaContainer: runningName("grafana"),
+        configSources: generated.map((f) => `${runningName(f.service)}:${f.containerPath}`),
+        ...(localStateDir ? { stateDir: localStateDir } : {}),
+      },
+      qdrantApiKey: qdrant.apiKey,
+      ...(secrets.backupOffsite ? { offsiteSecrets: secrets.backupOffsite } : {}),
+      dependsOn: [qdrant, grafana],
+    });
+  }
+
+  const urlOf = (service: ServiceName) => exposure.urls[service] ?? null;
+  // A gateway on an address of its own can take workers: what they need to know of it.
+  const canTakeWorkers = !isLoopback(config.bindAddress) && !isWildcard(config.bindAddress);
+  return {
+    role: config.role,
+    gatewayUrl: urlOf("litellm"),
+    gatewayContainer: gateway.containerName,
+    ollamaUrl: urlOf("ollama"),
+    masterKey: masterKeyValue,
+    routes: config.routes.map((r) => r.name),
+    cloudModels: config.cloudModels.map((m) => m.model),
+    aliases: Object.fromEntries(config.aliases.map((a) => [a.name, a.target])),
+    grafanaUrl: urlOf("grafana"),
+    grafanaAdminPassword: grafana.adminPassword,
+    prometheusUrl: urlOf("prometheus"),
+    alertmanagerUrl: urlOf("alertmanager"),
+    // Where alerts go: the receivers set under alerting (none: Alertmanager's UI and Grafana only).
+    alertReceivers: [...(config.alerting.webhook ? ["webhook"] : []), ...(config.alerting.slack ? ["slack"] : []), ...(config.alerting.email ? ["email"] : [])],
+    lokiUrl: urlOf("loki"),
+    logShipper: config.logShipper,
+    qdrantUrl: urlOf("qdrant"),
+    qdrantApiKey: qdrant.apiKey,
+    tlsMode: config.tls.mode,
+    // tls.mode internal: the root of Caddy's own CA; save it and use it as `curl --cacert`.
+    tlsRootCertificate: entryPoint.rootCertificate ?? null,
+    // The services in `expose`, behind basic auth on bindAddress: user and (secret) password.
+    exposedServices: config.expose,
+    basicAuthUser: entryPoint.basicAuthPassword ? CADDY.basicAuthUser : null,
+    basicAuthPassword: entryPoint.basicAuthPassword ?? null,
+    backupsDir: config.backup.enabled ? backups.backupsDir : null,
+    // What this host cannot give the stack (a metric source, a swap limit), each with its fix; empty when none.
+    hostGaps: relevantGaps(hostPlan.gaps, config.exporters).map(formatGap),
+    // Only the images this stack runs: the shipper not chosen and disabled exporters are left out.
+    images: Object.fromEntries(enabledServices(config).map((s) => [s, config.images[s]])),
+    // The workers, as the tools on this host reach them: through the relay on loopback.
+    workers: (fleet.view.workers ?? []).map((w) => ({
+      host: w.host,
+      stack: w.ref,
+      models: w.models,
+      ollama: relayUrl("127.0.0.1", w.host, "ollama"),
+      exporters: Object.fromEntries(w.exporters.map((e) => [e.service, `${relayUrl("127.0.0.1", w.host, e.service)}/metrics`])),
+    })),
+    // What a gpu-worker stack reads of this one (services/fleet.ts).
+    [FLEET.gatewayOutput]: canTakeWorkers ? entryPoint.trust.apply((t) => gatewayAnnouncement(config, LOKI.port, t)) : null,
+  };
+}
