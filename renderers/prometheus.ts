@@ -12,6 +12,8 @@ export interface ScrapeTarget {
   readonly bearerTokenFile?: string;
   /** The host the metrics come from (the stack's own, or a fleet worker's): label `host`. */
   readonly host?: string;
+  /** Label `instance`, where the address scraped is not the target itself (a worker, through the relay). */
+  readonly instance?: string;
   /** Labels set on the scraped series: `target` is `replacement` where `source` matches `regex` (anchored). */
   readonly metricRelabels?: readonly { readonly source: string; readonly regex: string; readonly target: string; readonly replacement: string }[];
 }
@@ -53,6 +55,7 @@ export function buildPrometheusConfig(input: PrometheusRenderInput): Record<stri
           labels: {
             service: job,
             ...(t.host ? { host: t.host } : {}),
+            ...(t.instance ? { instance: t.instance } : {}),
             // A target's own path, where it differs from the job's: Prometheus reads it from this label.
             ...(t.metricsPath !== first.metricsPath ? { __metrics_path__: t.metricsPath ?? "/metrics" } : {}),
           },

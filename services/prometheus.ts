@@ -57,7 +57,9 @@ export function scrapeTargets(config: StackConfig, workers: readonly FleetWorker
   ];
   // Each worker's exporters, through the relay (services/fleet.ts), under the same jobs as this host's.
   const relay = `caddy:${FLEET.relayPort}`;
-  const remote: ScrapeTarget[] = workers.flatMap((w) => w.exporters.map((e) => ({ job: e.service, address: relay, metricsPath: `/${w.host}/${e.service}/metrics`, host: w.host })));
+  const remote: ScrapeTarget[] = workers.flatMap((w) =>
+    w.exporters.map((e) => ({ job: e.service, address: relay, metricsPath: `/${w.host}/${e.service}/metrics`, host: w.host, instance: new URL(e.url).host })),
+  );
   // The relay's own metrics: whether each worker's Ollama answers (caddy_reverse_proxy_upstreams_healthy),
   // its upstreams named by the worker they belong to.
   const relayMetrics: ScrapeTarget[] =

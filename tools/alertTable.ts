@@ -9,6 +9,7 @@ const ONLY_WHEN: Readonly<Record<string, string>> = Object.freeze({
   gpu: "only with the DCGM exporter (`exporters.dcgm`, on when Ollama has GPUs)",
   host: "only with node-exporter (`exporters.nodeExporter`)",
   backup: "only with `backup.enabled`",
+  fleet: "only on a gateway with `workers`",
 });
 
 /** `2m` → `2 min`, `26h` → `26 h`: the durations Prometheus takes, as a reader says them. */
@@ -20,7 +21,7 @@ function duration(d: string): string {
 
 /** The Markdown table of every alert, rendered with the default thresholds and every part on. */
 export function alertTable(): string {
-  const files = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite });
+  const files = alertRuleFiles(DEFAULTS.alerts, { gpu: true, host: true, backup: true, offsite: DEFAULTS.offsite, fleet: true });
   const rows = files.flatMap((f) =>
     f.rules.map((r) => {
       // The off-host alerts sit in backup.yml but need backup.offsite as well.

@@ -19,6 +19,9 @@ import { planExposure } from "../services/exposure.js";
 import type { ServiceName } from "../services/names.js";
 import { LABEL_KEYS } from "../services/names.js";
 import { runTool, ToolError } from "./cli.js";
+import { fleetChecks, fleetPeers, portsOnly, type FleetPeerTarget } from "./doctorFleet.js";
+
+export { fleetChecks, fleetPeers, type FleetPeerTarget } from "./doctorFleet.js";
 
 export interface CommandResult {
   readonly code: number;
@@ -63,7 +66,7 @@ function ownPorts(dockerPsPorts: string): Set<number> {
   return new Set([...dockerPsPorts.matchAll(/:(\d+)->/g)].map((m) => Number(m[1])));
 }
 
-export function runChecks(config: StackConfig, run: HostRunner): Check[] {
+export function runChecks(config: StackConfig, run: HostRunner, peers: readonly FleetPeerTarget[] = []): Check[] {
   const checks: Check[] = [];
   const docker = run(["docker", "version", "--format", "{{.Server.Version}}"]);
   checks.push(
@@ -96,7 +99,7 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
     const wildcard = new Set(["0.0.0.0", "*", "::", ""]);
     // Exactly the addresses the stack will bind: the entry point's on bindAddress, the rest on loopback.
     const on = new Set(enabledServices(config));
-    const wanted = Object.entries(planExposure(config).bindings)
+    const wanted = Object.entries(planExposure(config, portsOnly(config)).bindings)
       .filter(([service]) => on.has(service as ServiceName))
       .flatMap(([, bindings]) => bindings);
     const clash = (addr: string, port: number) => wanted.some((w) => w.port === port && (addr === w.ip || wildcard.has(addr) || wildcard.has(w.ip)));
@@ -142,6 +145,7 @@ export function runChecks(config: StackConfig, run: HostRunner): Check[] {
   }
 
   checks.push(...hostProbeChecks(config, run));
+  checks.push(...fleetChecks(config, peers, run));
   const limits = processLimitCheck(config, run);
   if (limits) checks.push(limits);
 
@@ -266,7 +270,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) throw new ToolError(e.message);
     throw new ToolError(`cannot read Pulumi.${values.stack}.yaml: ${(e as Error).message}`);
   }
-  const checks = runChecks(config, hostRunner(config));
+  const checks = runChecks(config, hostRunner(config), fleetPeers(config, resolve(values.project)));
   console.log(formatChecks(checks));
   return checks.every((c) => c.ok || c.warn) ? 0 : 1;
 }

@@ -24,8 +24,8 @@ export function resolveTarget(flags: { url?: string | undefined; key?: string | 
 }
 
 /** Stack outputs through the Pulumi CLI, when it is installed; undefined otherwise. */
-export function stackOutputs(stack: string | undefined): Record<string, unknown> | undefined {
-  const args = ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])];
+export function stackOutputs(stack: string | undefined, showSecrets = true): Record<string, unknown> | undefined {
+  const args = ["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []), ...(stack ? ["--stack", stack] : [])];
   const r = runPulumi(args, { capture: true });
   if (r.status !== 0) return undefined;
   try {

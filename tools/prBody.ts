@@ -43,6 +43,7 @@ const TEXT = {
       key: "`OPENAI_API_KEY` presente no contêiner (não no repositório).",
       bench: "Bench registrado (latência por tarefa/modelo).",
       backup: "Backup de config e Qdrant agendados.",
+      workers: "Cada worker da frota responde pelo relay, com os modelos das rotas.",
     },
     notVerified: "sem evidência nesta coleta",
     // Section titles that read differently in the team's template; the rest are paths and names.
@@ -91,6 +92,7 @@ const TEXT = {
       key: "`OPENAI_API_KEY` present in the container (not in the repository).",
       bench: "Bench recorded (latency per task/model).",
       backup: "Config and Qdrant backups scheduled.",
+      workers: "Every fleet worker answers through the relay, with the routes' models.",
     },
     notVerified: "not covered by this evidence",
     sectionTitles: {} as Record<string, string>,
@@ -123,6 +125,9 @@ function checklist(e: Evidence, lang: Lang): string[] {
     [t.items.bench, passed(e, "bench")],
     [t.items.backup, e.sections.some((s) => s.id === "backup") ? passed(e, "backup") : null],
   ];
+  // A fleet's item only where there is a fleet.
+  const workers = e.sections.filter((s) => s.id.startsWith("worker:"));
+  if (workers.length > 0) items.push([t.items.workers, workers.every((s) => s.status === "PASS")]);
   return items.map(([label, ok]) => `- [${ok ? "x" : " "}] ${label}${ok === null ? ` _(${t.notVerified})_` : ""}`);
 }
 

@@ -1,19 +1,46 @@
 // npm run render -- --stack dev --out <dir>
 // Writes every file the stack generates, from Pulumi.<stack>.yaml alone: no Pulumi CLI, no Docker,
 // no secrets (they appear as os.environ/... references).
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatWorstCase, worstCase } from "../renderers/litellm.js";
-import { generatedFiles } from "../services/files.js";
+import type { StackConfig } from "../config/schema.js";
+import { generatedFiles, type FleetView } from "../services/files.js";
+import { FLEET, isProblem, readGateway, readWorker } from "../services/fleet.js";
+import { stackOutputs } from "./gateway.js";
 import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
 
-const usage = `Usage: npm run render -- --stack <name> --out <dir> [--project <dir>]
+const usage = `Usage: npm run render -- --stack <name> --out <dir> [--project <dir>] [--outputs <file>]
 
 Renders the config files of stack <name> (read from Pulumi.<name>.yaml) into <dir>,
 so they can be reviewed and diffed in a pull request, and prints the worst case of one
-request to each route (how long, and how many tries of each model).`;
+request to each route (how long, and how many tries of each model). A fleet stack also
+reads the other stacks' outputs with \`pulumi stack output\` (a gateway's workers, a
+worker's gateway), or from <file>: JSON mapping each stack name to its outputs, as
+\`pulumi stack output --json --stack <name>\` prints them.`;
+
+
+/**
+ * A fleet stack's files depend on what the other stacks published: read with `pulumi stack output`.
+ * A gateway renders without a worker it cannot read (and says so); a worker cannot render without its gateway.
+ */
+export function renderFleet(config: StackConfig, outputs: (ref: string) => Record<string, unknown> | undefined): { view: FleetView; notes: string[] } | string {
+  if (config.role === "gpu-worker") {
+    const gateway = readGateway(config.gatewayStack!, outputs(config.gatewayStack!)?.[FLEET.gatewayOutput]);
+    if (isProblem(gateway)) return `a gpu-worker's files need its gateway's outputs: ${gateway.problem}. Fix: ${gateway.fix}`;
+    return { view: { gateway }, notes: [] };
+  }
+  const notes: string[] = [];
+  const workers = config.workers.flatMap((ref, i) => {
+    const w = readWorker(`workers[${i}]`, ref, outputs(ref)?.[FLEET.workerOutput]);
+    if (!isProblem(w)) return [w];
+    notes.push(`note: rendered without worker ${ref}: ${w.problem}`);
+    return [];
+  });
+  return { view: { workers }, notes };
+}
 
 function main(argv: string[]): number {
   const { values } = parseArgs({
@@ -22,6 +49,7 @@ function main(argv: string[]): number {
       stack: { type: "string" },
       out: { type: "string" },
       project: { type: "string", default: "." },
+      outputs: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -39,7 +67,15 @@ function main(argv: string[]): number {
     return 2;
   }
   const config = validateStackConfig(readStackConfig(project, values.stack));
-  for (const file of generatedFiles(config)) {
+  // The other stacks' outputs: saved ones (--outputs), else the Pulumi CLI's (plain values only).
+  const saved = values.outputs ? (JSON.parse(readFileSync(values.outputs, "utf8")) as Record<string, Record<string, unknown>>) : undefined;
+  const fleet = renderFleet(config, saved ? (ref) => saved[ref] : (ref) => stackOutputs(ref, false));
+  if (typeof fleet === "string") {
+    console.error(`render: ${fleet}`);
+    return 1;
+  }
+  for (const note of fleet.notes) console.log(note);
+  for (const file of generatedFiles(config, { fleet: fleet.view })) {
     const target = join(values.out, file.path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.content);

@@ -12,10 +12,13 @@ import { alertRuleFiles } from "../../observability/alerts.js";
 import { renderRuleFile } from "../../renderers/prometheus.js";
 import { filesOf, generatedFiles } from "../../services/files.js";
 import { PROMETHEUS } from "../../services/prometheus.js";
+import { validateStackConfig } from "../../config/validate.js";
+import type { FleetView } from "../../services/files.js";
+import { twoWorkerRaw, twoWorkers } from "../support/fleet.js";
 import { requiresTool } from "../support/requires.js";
 import { devConfig, gpuConfig } from "../support/stacks.js";
 
-const prometheusFiles = (config: StackConfig) => filesOf(generatedFiles(config), "prometheus");
+const prometheusFiles = (config: StackConfig, fleet: FleetView = {}) => filesOf(generatedFiles(config, { fleet }), "prometheus");
 
 const { it: promtoolIt, why } = requiresTool("promtool", "apt-get install -y prometheus");
 
@@ -26,9 +29,9 @@ function promtool(args: string[], cwd: string) {
 }
 
 /** Lays the Prometheus files out as the container sees them, below a temp folder. */
-function prometheusDir(config = gpuConfig): string {
+function prometheusDir(config = gpuConfig, fleet: FleetView = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "aigw-prom-"));
-  for (const f of prometheusFiles(config)) {
+  for (const f of prometheusFiles(config, fleet)) {
     const target = join(dir, f.containerPath.slice(PROMETHEUS.configDir.length + 1));
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, f.content);
@@ -61,6 +64,16 @@ describe("Prometheus files, with promtool", () => {
     expect(files.sort()).toEqual(["backup.yml", "gateway.yml", "gpu.yml", "host.yml", "targets.yml"]);
     const r = promtool(["check", "rules", ...files.map((f) => join("rules", f))], dir);
     expect(r.status, r.out).toBe(0);
+  });
+
+  promtoolIt(`the two-worker gateway's prometheus.yml and rules pass promtool, with a target per worker${why}`, () => {
+    const dir = prometheusDir(validateStackConfig(twoWorkerRaw), { workers: twoWorkers() });
+    const r = promtool(["check", "config", "prometheus.yml"], dir);
+    expect(r.status, r.out).toBe(0);
+    expect(readdirSync(join(dir, "rules")).sort()).toEqual(["backup.yml", "fleet.yml", "gateway.yml", "gpu.yml", "host.yml", "targets.yml"]);
+    const rules = promtool(["check", "rules", "rules/fleet.yml"], dir);
+    expect(rules.status, rules.out).toBe(0);
+    expect(rules.out).toContain("SUCCESS: 1 rules found");
   });
 
   promtoolIt(`the alert rules pass their promtool unit tests${why}`, () => {

@@ -54,7 +54,7 @@ export function devConfig(withCloud: boolean, patch: Record<string, string> = {}
   return validateStackConfig({ ...raw, values, secretKeys: withCloud ? new Set(["openaiApiKey"]) : raw.secretKeys });
 }
 
-function containerEnv(ollamaUrl: string, withCloud: boolean, openaiUrl: string): Record<string, string> {
+export function containerEnv(ollamaUrl: string, withCloud: boolean, openaiUrl: string): Record<string, string> {
   const env = Object.fromEntries(gatewayPlainEnv(ollamaUrl).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
   return {
     ...env,

@@ -51,10 +51,11 @@ describe("a gateway with two workers", () => {
   it("scrapes each worker's exporters through the relay, labelled by host, and the relay's health of each Ollama", () => {
     const jobs = scrapeOf(run()).scrape_configs;
     const node = jobs.find((j) => j.job_name === "node-exporter")!;
-    expect(node.static_configs.map((s) => [s.targets[0], s.labels["host"], s.labels["__metrics_path__"]])).toEqual([
-      ["node-exporter:9100", "prod", undefined],
-      ["caddy:4080", "gpu-02", "/gpu-02/node-exporter/metrics"],
-      ["caddy:4080", "gpu-03", "/gpu-03/node-exporter/metrics"],
+    // Scraped at the relay, named by the worker's own address (instance) and host.
+    expect(node.static_configs.map((s) => [s.targets[0], s.labels["host"], s.labels["instance"], s.labels["__metrics_path__"]])).toEqual([
+      ["node-exporter:9100", "prod", undefined, undefined],
+      ["caddy:4080", "gpu-02", "10.20.0.12:9100", "/gpu-02/node-exporter/metrics"],
+      ["caddy:4080", "gpu-03", "10.20.0.13:9100", "/gpu-03/node-exporter/metrics"],
     ]);
     expect(jobs.find((j) => j.job_name === "dcgm-exporter")!.static_configs.map((s) => s.labels["host"])).toEqual(["prod", "gpu-02", "gpu-03"]);
     const relay = jobs.find((j) => j.job_name === "fleet-relay")!;

@@ -105,6 +105,23 @@ describe("Grafana dashboards", () => {
     }
   });
 
+  it("GPU & host shows every host of a fleet, or the ones picked in its host variable, in every panel", () => {
+    const gpuHost = parsed.find(([f]) => f === "gpu-host.json")![1];
+    const variable = gpuHost.templating.list.find((v: { name: string }) => v.name === "host");
+    expect(variable).toMatchObject({ type: "query", multi: true, includeAll: true, datasource: { uid: DATASOURCE_UIDS.prometheus } });
+    expect(variable.definition).toBe('label_values(up{job=~"node-exporter|cadvisor|dcgm-exporter"}, host)');
+    for (const p of gpuHost.panels) {
+      for (const t of p.targets) {
+        // Every selector of every query is narrowed to the hosts picked, and every legend names the host.
+        for (const m of metricNamesIn(t.expr)) {
+          const uses = t.expr.split(m).slice(1);
+          for (const rest of uses) expect(rest, `${p.title}: ${m}`).toMatch(/^\{[^}]*host=~"\$host"[^}]*\}/);
+        }
+        expect(t.legendFormat, p.title).toContain("{{host}}");
+      }
+    }
+  });
+
   it("show LiteLLM and Ollama logs by the shipper's service label", () => {
     const logs = parsed.find(([f]) => f === "logs.json")![1];
     const exprs = logs.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../../config/stackYaml.js";
 import { validateStackConfig } from "../../../config/validate.js";
 import { HOST_PROBE_SCRIPT } from "../../../host/probe.js";
-import { estimatedModelBytes, formatChecks, HEADROOM_BYTES, runChecks, type CommandResult, type HostRunner } from "../../../tools/doctor.js";
+import { estimatedModelBytes, fleetChecks, fleetPeers, formatChecks, HEADROOM_BYTES, runChecks, type CommandResult, type HostRunner } from "../../../tools/doctor.js";
+import { worker3Raw, workerOutputs } from "../../support/fleet.js";
 
 const PROBE = `sh -c ${HOST_PROBE_SCRIPT}`;
 const prod = validateStackConfig(readStackConfig(".", "prod"));
@@ -64,7 +65,7 @@ describe("doctor", () => {
     expect(formatChecks(checks)).toMatch(/^PASS  Docker\s+Docker 28.2.2 answers$/m);
     expect(checks.find((c) => c.name === "Disk")!.detail).toBe("1455 GB free under /srv/ai-gateway, about 54 GB needed");
     // The addresses the stack will bind: the entry point on the LAN address, the rest on loopback.
-    expect(checks.find((c) => c.name === "Ports")!.detail).toBe("11434, 9090, 3100, 3000, 6333, 9093 on 127.0.0.1; 4000, 3000, 6333 on 10.20.0.11 are free");
+    expect(checks.find((c) => c.name === "Ports")!.detail).toBe("11434, 4080, 9090, 3100, 3000, 6333, 9093 on 127.0.0.1; 4000, 3100, 3000, 6333 on 10.20.0.11 are free");
   });
 
   it("fails each broken check with its fix", () => {
@@ -140,5 +141,63 @@ describe("doctor", () => {
     expect(estimatedModelBytes("llama3.2:1b")).toBe(0.6e9);
     expect(estimatedModelBytes("nomic-embed-text")).toBe(8e9);
     expect(HEADROOM_BYTES).toBe(30e9);
+  });
+});
+
+describe("doctor on a fleet", () => {
+  const worker = validateStackConfig(readStackConfig(".", "gpu-02"));
+  const RELAY = "sh -c curl -fsS -m 5 http://127.0.0.1:4080/gpu-02/ollama/api/version || wget -q -T 5 -O - http://127.0.0.1:4080/gpu-02/ollama/api/version";
+  const tcp = (address: string, port: number) => `timeout 5 bash -c exec 3<>/dev/tcp/${address}/${port}`;
+  const CADDY_RUNNING = "docker ps --filter label=ai-gateway.stack=prod --filter label=ai-gateway.service=caddy --format {{.Names}}";
+  const open = Object.fromEntries([11434, 9100, 8080, 9400].map((p) => [tcp("10.20.0.12", p), { code: 0, stdout: "" }]));
+
+  it("finds each worker from its stack file beside the gateway's, and a worker's gateway the same way", () => {
+    expect(fleetPeers(prod, ".", () => undefined)).toEqual([{ host: "gpu-02", address: "10.20.0.12", ports: [11434, 9100, 8080, 9400], relayPath: "/gpu-02/ollama" }]);
+    expect(fleetPeers(worker, ".", () => undefined)).toEqual([{ host: "prod", address: "10.20.0.11", ports: [3100] }]);
+  });
+
+  it("reads a worker of another project from its stack outputs, and says so when it cannot", () => {
+    const elsewhere = { ...prod, workers: ["acme/ai-gateway/gpu-03"] };
+    const outputs = workerOutputs(worker3Raw).outputs;
+    expect(fleetPeers(elsewhere, "/nonexistent", (ref) => (ref === "acme/ai-gateway/gpu-03" ? outputs : undefined))).toEqual([
+      { host: "gpu-03", address: "10.20.0.13", ports: [11434, 9100, 8080, 9400], relayPath: "/gpu-03/ollama" },
+    ]);
+    const [unknown] = fleetPeers(elsewhere, "/nonexistent", () => undefined);
+    expect(unknown).toMatchObject({ host: "gpu-03", ports: [] });
+    const [check] = fleetChecks(prod, [unknown!], recorded().run);
+    expect(check).toMatchObject({ name: "Worker gpu-03", ok: false });
+    expect(check!.detail).toContain("has no fleetWorker output");
+  });
+
+  it("passes a worker whose Ollama answers through the relay, with its version", () => {
+    const { run } = recorded({ [RELAY]: { code: 0, stdout: '{"version":"0.32.15"}' } });
+    const checks = runChecks(prod, run, fleetPeers(prod, ".", () => undefined));
+    expect(checks.find((c) => c.name === "Worker gpu-02")).toEqual({ name: "Worker gpu-02", ok: true, detail: "Ollama 0.32.15 answers through the relay, from 10.20.0.12 over TLS with its credential" });
+  });
+
+  it("before the first up with the worker: its entry point's ports reachable is enough", () => {
+    const { run } = recorded(open);
+    const [check] = fleetChecks(prod, fleetPeers(prod, ".", () => undefined), run);
+    expect(check).toMatchObject({ ok: true, detail: "its entry point (10.20.0.12: 11434, 9100, 8080, 9400): reachable from this host" });
+  });
+
+  it("fails a worker this host cannot reach, naming the ports and the firewall rule to check", () => {
+    const { run } = recorded({ ...open, [tcp("10.20.0.12", 9400)]: { code: 1, stdout: "" } });
+    const [check] = fleetChecks(prod, fleetPeers(prod, ".", () => undefined), run);
+    expect(check).toMatchObject({ ok: false, detail: "this host cannot reach 10.20.0.12 on 9400: its entry point (10.20.0.12: 11434, 9100, 8080, 9400)" });
+    expect(check!.fix).toBe("check that gpu-02 is up (pulumi up --stack gpu-02) and that its firewall lets 10.20.0.11 in on 9400");
+  });
+
+  it("fails a reachable worker whose Ollama does not answer the running relay", () => {
+    const { run } = recorded({ ...open, [CADDY_RUNNING]: { code: 0, stdout: "ai-gateway-prod-caddy\n" } });
+    const [check] = fleetChecks(prod, fleetPeers(prod, ".", () => undefined), run);
+    expect(check).toMatchObject({ ok: false, detail: "10.20.0.12 is reachable, but its Ollama does not answer through the relay" });
+  });
+
+  it("on a worker: checks the gateway's Loki site, where its logs go", () => {
+    const { run } = recorded({ [tcp("10.20.0.11", 3100)]: { code: 0, stdout: "" } });
+    expect(fleetChecks(worker, fleetPeers(worker, ".", () => undefined), run)).toEqual([
+      { name: "Gateway", ok: true, detail: "its Loki site (10.20.0.11:3100), where this worker's logs go: reachable from this host" },
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { collectEvidence, entryAuth, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
+import { collectEvidence, entryAuth, fleetWorkers, main as evidenceMain, type Evidence, type EvidenceOptions } from "../../../tools/evidence.js";
 import { main as prBodyMain, renderPrBody } from "../../../tools/prBody.js";
 import { KEY, NOW_SECONDS, startTestServer, type TestServer } from "../../support/testServer.js";
 
@@ -177,5 +177,46 @@ describe("evidence through the entry point", () => {
     expect(entryAuth({ basicAuth }, "https://127.0.0.1:3100")).toEqual({ headers: { authorization: basicAuth } });
     expect(entryAuth({ basicAuth }, "http://127.0.0.1:3100")).toEqual({});
     expect(entryAuth({}, "https://127.0.0.1:3100")).toEqual({});
+  });
+});
+
+describe("evidence on a fleet", () => {
+  it("lists each worker and how it answers through the relay: its models, or what it said", async () => {
+    server = await startTestServer({ lokiLines: ["a litellm log line"] });
+    // The relay on the gateway host: gpu-02 answers with its models, gpu-03 is down (the relay's 503).
+    const { createServer } = await import("node:http");
+    const relay = createServer((req, res) => {
+      if (req.url === "/gpu-02/ollama/api/tags") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ models: [{ name: "qwen2.5-coder:32b" }, { name: "llama3.1:8b" }] }));
+      else res.writeHead(503).end("");
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const at = `http://127.0.0.1:${(relay.address() as { port: number }).port}`;
+    try {
+      const e = await evidenceFrom(server, {
+        workers: [
+          { host: "gpu-02", ollama: `${at}/gpu-02/ollama`, models: ["qwen2.5-coder:32b", "llama3.1:8b"] },
+          { host: "gpu-03", ollama: `${at}/gpu-03/ollama`, models: ["qwen2.5-coder:32b"] },
+        ],
+      });
+      const gpu02 = e.sections.find((s) => s.id === "worker:gpu-02")!;
+      expect(gpu02).toMatchObject({ title: "Worker gpu-02 (Ollama through the relay)", status: "PASS", command: `GET ${at}/gpu-02/ollama/api/tags` });
+      expect(gpu02.output).toBe("HTTP 200\nmodels: qwen2.5-coder:32b, llama3.1:8b");
+      expect(e.sections.find((s) => s.id === "worker:gpu-03")).toMatchObject({ status: "FAIL", output: "HTTP 503" });
+      // Right after the pings, and ticked in the PR body only when every worker passed.
+      expect(e.sections.map((s) => s.id).slice(3, 5)).toEqual(["worker:gpu-02", "worker:gpu-03"]);
+      expect(renderPrBody(e, "en")).toContain("- [ ] Every fleet worker answers through the relay, with the routes' models.");
+      const one = await evidenceFrom(server, { workers: [{ host: "gpu-02", ollama: `${at}/gpu-02/ollama`, models: ["qwen2.5-coder:32b"] }] });
+      expect(renderPrBody(one, "en")).toContain("- [x] Every fleet worker answers through the relay");
+      expect(renderPrBody(await evidenceFrom(server), "en")).not.toContain("fleet worker");
+    } finally {
+      relay.close();
+    }
+  });
+
+  it("reads the workers from the stack output, ignoring anything of another shape", () => {
+    expect(fleetWorkers([{ host: "gpu-02", ollama: "http://127.0.0.1:4080/gpu-02/ollama", models: ["a"], stack: "gpu-02", exporters: {} }, { host: 3 }, "x"])).toEqual([
+      { host: "gpu-02", ollama: "http://127.0.0.1:4080/gpu-02/ollama", models: ["a"], stack: "gpu-02", exporters: {} },
+    ]);
+    expect(fleetWorkers(undefined)).toEqual([]);
   });
 });
