@@ -125,7 +125,10 @@ describe("Grafana dashboards", () => {
   it("show LiteLLM and Ollama logs by the shipper's service label", () => {
     const logs = parsed.find(([f]) => f === "logs.json")![1];
     const exprs = logs.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
-    expect(exprs).toEqual(expect.arrayContaining(['{service="litellm"}', '{service="ollama"}']));
+    expect(exprs).toEqual(expect.arrayContaining(['{service="litellm", stack=~"$host"}', '{service="ollama", stack=~"$host"}']));
+    // A fleet's hosts by the stack label every line carries (a worker's lines carry its own stack).
+    expect(logs.templating.list).toEqual([expect.objectContaining({ name: "host", query: "label_values(stack)", multi: true, includeAll: true, datasource: { type: "loki", uid: DATASOURCE_UIDS.loki } })]);
+    for (const e of exprs.filter((x: string) => x.includes("{"))) if (!e.startsWith("sum(rate(loki_")) expect(e).toContain('stack=~"$host"');
   });
 });
 
