@@ -46,6 +46,9 @@ export const LOCAL_RETRIES = 0;
 // LiteLLM's own default of 3: a value of 3 counts as "not set" (litellm/router_utils/cooldown_handlers.py).
 export const ALLOWED_FAILS = 2;
 export const COOLDOWN_SECONDS = 30;
+// LiteLLM's own bound on fallbacks per request (router max_fallbacks), which also bounds how many other
+// hosts of a route a failed request moves on to.
+export const MAX_FALLBACKS = 5;
 
 const deploymentId = (prefix: string, name: string) => `${prefix}-${name.replace(/[^A-Za-z0-9]+/g, "-")}`;
 
@@ -73,13 +76,14 @@ export interface WorstCase {
 }
 
 /**
- * A route's worst case: its local model once (never retried) up to its budget, then each fallback
- * tried 1 + retries times, each try up to that model's timeout. LiteLLM's backoff between retries
- * (a few seconds) comes on top.
+ * A route's worst case: its local model once on each host that serves it (never retried on the same
+ * one; with several hosts a failure moves to the next, see failover below), each up to its budget,
+ * then each fallback tried 1 + retries times, each try up to that model's timeout. LiteLLM's backoff
+ * between retries (a few seconds) comes on top.
  */
-export function worstCase(route: Route, cloudModels: readonly CloudModel[]): WorstCase {
+export function worstCase(route: Route, cloudModels: readonly CloudModel[], localHosts = 1): WorstCase {
   const tries = [
-    { model: route.model, tries: 1 + LOCAL_RETRIES, secondsEach: route.timeoutSeconds },
+    { model: route.model, tries: (1 + LOCAL_RETRIES) * Math.min(localHosts, 1 + MAX_FALLBACKS), secondsEach: route.timeoutSeconds },
     ...route.fallbacks.map((f) => {
       const m = cloudModels.find((c) => c.model === f);
       if (!m) throw new Error(`route ${route.name} falls back to ${f}, which is not a cloud model of the stack`);
@@ -136,6 +140,11 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
     ...aliases.filter((a) => fallbackOf.has(a.target)).map((a) => ({ [a.name]: fallbackOf.get(a.target)! })),
   ];
   const limited = input.cloudModels.some((m) => m.rpm !== undefined || m.tpm !== undefined);
+  // Several hosts serve a route: a request that fails on one (a dead worker answers 502/503 through the
+  // relay) is sent on to another before any cloud fallback, instead of failing or paying for the cloud
+  // until the failed host is cooled down. LiteLLM does this only for simple-shuffle.
+  const severalHosts = bases.length + (input.fleet?.length ?? 0) > 1;
+  const failover = severalHosts && input.routingStrategy === "simple-shuffle";
 
   return {
     model_list: [...local, ...tags, ...cloud],
@@ -145,6 +154,7 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
       ...(aliases.length > 0 ? { model_group_alias: Object.fromEntries(aliases.map((a) => [a.name, a.target])) } : {}),
       // Without it LiteLLM reads rpm and tpm as routing weights only.
       ...(limited ? { optional_pre_call_checks: ["enforce_model_rate_limits"] } : {}),
+      ...(failover ? { enable_weighted_failover: true } : {}),
       // Each deployment sets its own num_retries; this covers anything that does not.
       num_retries: 0,
       retry_policy: { ...RETRY_POLICY },

@@ -83,7 +83,11 @@ function main(argv: string[]): number {
   }
   // What one request can cost at worst, from the config alone: the bound every retry setting adds up to.
   console.log("\nworst case for one request, per route:");
-  for (const r of config.routes) console.log(`  ${formatWorstCase(worstCase(r, config.cloudModels))}`);
+  for (const r of config.routes) {
+    // Every host that serves the route's model: a hung one is given up on, then the next is tried.
+    const hosts = 1 + config.ollama.hosts.length + (fleet.view.workers ?? []).filter((w) => w.models.includes(r.model)).length;
+    console.log(`  ${formatWorstCase(worstCase(r, config.cloudModels, hosts))}`);
+  }
   console.log(
     config.gateway.workers !== undefined
       ? `\nLiteLLM workers: ${config.gateway.workers} (gateway.workers)`

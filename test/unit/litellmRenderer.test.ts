@@ -80,6 +80,18 @@ describe("renderLiteLlmConfig", () => {
     expect(formatWorstCase(w)).toBe("task:code: at most 1545 s (qwen2.5-coder:14b 1 × 45 s, then openai/gpt-4o 3 × 300 s, then openai/o3-pro 1 × 600 s), plus LiteLLM's backoff between retries");
   });
 
+  it("sends a request that fails on one host of a route on to another, only where several hosts serve it", () => {
+    const settings = (i: Partial<LiteLlmRenderInput>) => buildLiteLlmConfig({ ...input, ...i })["router_settings"] as Record<string, unknown>;
+    expect(settings({})["enable_weighted_failover"]).toBeUndefined();
+    expect(settings({ extraOllamaApiBases: ["http://gpu-09.lan:11434"] })["enable_weighted_failover"]).toBe(true);
+    expect(settings({ fleet: [{ host: "gpu-02", apiBase: "http://caddy:4080/gpu-02/ollama", models: ["qwen2.5-coder:14b"] }] })["enable_weighted_failover"]).toBe(true);
+    // LiteLLM does it for simple-shuffle only.
+    expect(settings({ extraOllamaApiBases: ["http://gpu-09.lan:11434"], routingStrategy: "least-busy" })["enable_weighted_failover"]).toBeUndefined();
+    // A hung model is then tried on each host before the cloud: the worst case counts them (at most 1 + max_fallbacks).
+    expect(worstCase(input.routes[0]!, input.cloudModels, 3).tries[0]).toEqual({ model: "qwen2.5-coder:14b", tries: 3, secondsEach: 45 });
+    expect(worstCase(input.routes[0]!, input.cloudModels, 9).tries[0]!.tries).toBe(6);
+  });
+
   it("builds router_settings.fallbacks from the routes, in order", () => {
     expect(parsed.router_settings.fallbacks).toEqual([
       { "task:code": ["openai/gpt-4o", "openai/o3-pro"] },
