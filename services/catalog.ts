@@ -9,7 +9,7 @@ import { GRAFANA } from "./grafana.js";
 import { LITELLM } from "./litellm.js";
 import { SHIPPERS } from "./logShippers.js";
 import { LOKI } from "./loki.js";
-import { SERVICES, type ServiceName } from "./names.js";
+import type { ServiceName } from "./names.js";
 import { OLLAMA } from "./ollama.js";
 import { PROMETHEUS } from "./prometheus.js";
 import { QDRANT } from "./qdrant.js";

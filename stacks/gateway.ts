@@ -5,21 +5,15 @@ import * as random from "@pulumi/random";
 import { Alertmanager } from "../components/alertmanager.js";
 import { Backups, backupLayout } from "../components/backups.js";
 import { RedisExporter, Valkey } from "../components/cache.js";
-import { DockerProxy } from "../components/dockerProxy.js";
 import { EntryPoint } from "../components/entryPoint.js";
-import { Exporters } from "../components/exporters.js";
 import { Gateway } from "../components/gateway.js";
 import { Grafana } from "../components/grafana.js";
-import { LogShipper } from "../components/logShipper.js";
 import { Loki } from "../components/loki.js";
 import { Ollama } from "../components/ollama.js";
 import { Prometheus } from "../components/prometheus.js";
 import { Qdrant } from "../components/qdrant.js";
-import { enabledServices } from "../config/services.js";
 import { isLoopback, isWildcard } from "../config/validateNetwork.js";
-import { formatGap, relevantGaps } from "../host/probe.js";
 import { CADDY } from "../services/caddy.js";
-import { DOCKER_API_CLIENTS } from "../services/dockerProxy.js";
 import { hostLocalUrl } from "../services/exposure.js";
 import { filesOf, generatedFiles } from "../services/files.js";
 import { FLEET, gatewayAnnouncement, relayUrl } from "../services/fleet.js";
@@ -27,6 +21,7 @@ import { gatewayWorkers } from "../services/litellm.js";
 import { LOKI } from "../services/loki.js";
 import { containerName, type ServiceName } from "../services/names.js";
 import type { StackBase } from "./base.js";
+import { hostAgents, hostOutputs } from "./hostAgents.js";
 
 export function gatewayStack(base: StackBase): Record<string, unknown> {
   const { config, secrets, localStateDir, ctx, hostPlan, exposure, fleet } = base;
@@ -91,26 +86,6 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
     qdrantKey: qdrant.readOnlyKey,
   });
   const backups = backupLayout(config.dataRoot);
-  // The one container with the Docker socket: the log shipper and cAdvisor read the API through it.
-  const on = new Set(enabledServices(config));
-  const dockerProxy = new DockerProxy("docker-proxy", {
-    ctx,
-    image: image["docker-proxy"],
-    memoryMb: memory["docker-proxy"],
-    files: share("docker-proxy"),
-    clients: DOCKER_API_CLIENTS.filter((s) => on.has(s)),
-    ...(hostPlan.socketGroup !== undefined ? { socketGroup: hostPlan.socketGroup } : {}),
-  });
-  new Exporters("exporters", {
-    ctx,
-    hostPlan,
-    settings: config.exporters,
-    gpus: config.ollama.gpus,
-    images: image,
-    memoryLimitsMb: memory,
-    ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}),
-    dependsOn: [dockerProxy],
-  });
   // Where the alerts go: Prometheus sends them to Alertmanager, which sends them to the configured receivers.
   new Alertmanager("alertmanager", {
     ctx,
@@ -121,7 +96,7 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
     ...(secrets.alertSmtpPassword ? { smtpPassword: secrets.alertSmtpPassword } : {}),
   });
   const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
-  new LogShipper("log-shipper", { ctx, shipper: config.logShipper, image: image[config.logShipper], memoryMb: memory[config.logShipper], files: share(config.logShipper), dependsOn: [loki, dockerProxy] });
+  hostAgents(base, { share, ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}), shipperDependsOn: [loki] });
   const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
 
   /** The name of a service's running container: LiteLLM's carries its config version. */
@@ -154,7 +129,7 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
   // A gateway on an address of its own can take workers: what they need to know of it.
   const canTakeWorkers = !isLoopback(config.bindAddress) && !isWildcard(config.bindAddress);
   return {
-    role: config.role,
+    ...hostOutputs(base),
     gatewayUrl: urlOf("litellm"),
     gatewayContainer: gateway.containerName,
     ollamaUrl: urlOf("ollama"),
@@ -180,10 +155,6 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
     basicAuthUser: entryPoint.basicAuthPassword ? CADDY.basicAuthUser : null,
     basicAuthPassword: entryPoint.basicAuthPassword ?? null,
     backupsDir: config.backup.enabled ? backups.backupsDir : null,
-    // What this host cannot give the stack (a metric source, a swap limit), each with its fix; empty when none.
-    hostGaps: relevantGaps(hostPlan.gaps, config.exporters).map(formatGap),
-    // Only the images this stack runs: the shipper not chosen and disabled exporters are left out.
-    images: Object.fromEntries(enabledServices(config).map((s) => [s, config.images[s]])),
     // The workers, as the tools on this host reach them: through the relay on loopback.
     workers: (fleet.view.workers ?? []).map((w) => ({
       host: w.host,

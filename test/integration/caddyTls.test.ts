@@ -2,8 +2,8 @@
 // the gateway gets the request with its Authorization header, plain HTTP is redirected, the
 // certificate chains to Caddy's own CA (the root the stack outputs), an exposed service wants basic
 // auth, a service that is not exposed has no port at all, and oversized bodies stop at the edge.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { renderCaddyfile } from "../../renderers/caddy.js";
 import { CADDY } from "../../services/caddy.js";
-import { forLocalCaddy, isModernCaddy } from "../support/caddy.js";
+import { caddyPasswordHash, isModernCaddy, localCaddySettings, runCaddy, waitForLocalCa } from "../support/caddy.js";
 import { requiresTool } from "../support/requires.js";
 import { freePort } from "../../tools/litellmProxy.js";
 
@@ -104,31 +104,12 @@ describe("the entry point, with the real Caddy", () => {
         { port: ports.gateway, upstream: `127.0.0.1:${gateway.port}`, basicAuth: false, retry: true, maxBodyMb: 1, maxInFlight: 2 },
         { port: ports.ollama, upstream: `127.0.0.1:${ollama.port}`, basicAuth: true, retry: false },
       ],
-      tls: { mode: "internal", names: ["localhost", "127.0.0.1"] },
-      adminAddress: "off",
-      retrySeconds: 2,
-      retryBufferMb: 1,
-      maxBodyMb: 8,
-      basicAuthUser: CADDY.basicAuthUser,
-      basicAuthHashEnv: CADDY.basicAuthHashEnv,
+      ...localCaddySettings(["localhost", "127.0.0.1"]),
     });
-    writeFileSync(join(dir, "Caddyfile"), forLocalCaddy(text).text);
-    const hash = spawnSync("caddy", ["hash-password", "--plaintext", PASSWORD], { encoding: "utf8" }).stdout.trim();
-    const env = { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir, [CADDY.basicAuthHashEnv]: hash.startsWith("$") ? Buffer.from(hash).toString("base64") : hash };
-    proc = spawn("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], { env, stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    proc.stderr!.on("data", (c) => (log += c));
+    const running = runCaddy(dir, text, { [CADDY.basicAuthHashEnv]: caddyPasswordHash(PASSWORD) });
+    proc = running.proc;
     // Ready once the local CA exists and the gateway site answers over TLS with it.
-    const root = join(dir, "caddy", "pki", "authorities", "local", "root.crt");
-    for (let i = 0; i < 100; i++) {
-      if (existsSync(root)) {
-        ca = readFileSync(root, "utf8");
-        const ok = await https(ports.gateway, { ca, path: "/ready" }).then(() => true, () => false);
-        if (ok) break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!ca) throw new Error(`Caddy did not start:\n${log}`);
+    ca = await waitForLocalCa(dir, ports.gateway, running);
     seen["gateway"]!.length = 0;
   }, 30_000);
 

@@ -2,19 +2,19 @@
 // gateway's address let in, its own CA) and the gateway's relay to it (the worker's CA pinned, its
 // credential added, Ollama health-checked into a metric), and the gateway's Loki site taking the
 // worker's log pushes with the worker's own credential. Stand-ins play Ollama, node-exporter and Loki.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { renderCaddyfile, type CaddyRenderInput } from "../../renderers/caddy.js";
+import { renderCaddyfile } from "../../renderers/caddy.js";
 import { CADDY } from "../../services/caddy.js";
 import { FLEET } from "../../services/fleet.js";
 import { freePort } from "../../tools/litellmProxy.js";
-import { forLocalCaddy } from "../support/caddy.js";
+import { caddyPasswordHash, localCaddySettings, runCaddy, waitForLocalCa } from "../support/caddy.js";
 import { requiresTool } from "../support/requires.js";
 
 const caddy = requiresTool("caddy", "apt-get install -y caddy", ["version"]);
@@ -56,29 +56,10 @@ function get(url: string, opts: { method?: string; headers?: Record<string, stri
   return fetch(url, { method: opts.method ?? "GET", headers: opts.headers ?? {}, ...(opts.body ? { body: opts.body } : {}), signal: AbortSignal.timeout(10_000) }).then(async (r) => ({ status: r.status, body: await r.text() }));
 }
 
-const hashOf = (password: string) => {
-  const hash = spawnSync("caddy", ["hash-password", "--plaintext", password], { encoding: "utf8" }).stdout.trim();
-  return hash.startsWith("$") ? Buffer.from(hash).toString("base64") : hash;
-};
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-function runCaddy(dir: string, input: CaddyRenderInput, env: Record<string, string>): ChildProcess {
-  writeFileSync(join(dir, "Caddyfile"), forLocalCaddy(renderCaddyfile(input)).text);
-  return spawn("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], {
-    env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-}
-
-const common = {
-  adminAddress: "off",
-  retrySeconds: 2,
-  retryBufferMb: 1,
-  maxBodyMb: 8,
-  basicAuthUser: CADDY.basicAuthUser,
-  basicAuthHashEnv: CADDY.basicAuthHashEnv,
-  tls: { mode: "internal" as const, names: ["127.0.0.1", "localhost"] },
-};
+// The relay dials the worker by address, without SNI: the worker's first name is its address, as in production.
+const common = localCaddySettings(["127.0.0.1", "localhost"]);
 
 describe("a worker's entry point and the gateway's relay to it, with the real Caddy", () => {
   const seen: Record<string, Seen[]> = { ollama: [], node: [], loki: [] };
@@ -88,19 +69,6 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
   let workerCa = "";
   let gatewayCa = "";
   let ollamaServer: Server | undefined;
-
-  const waitForCa = async (dir: string, port: number, proc: ChildProcess, log: () => string) => {
-    const root = join(dir, "caddy", "pki", "authorities", "local", "root.crt");
-    for (let i = 0; i < 100; i++) {
-      if (existsSync(root)) {
-        const ca = readFileSync(root, "utf8");
-        if (await get(`https://127.0.0.1:${port}/`, { ca }).then(() => true, () => false)) return ca;
-      }
-      if (proc.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Caddy did not start:\n${log()}`);
-  };
 
   beforeAll(async () => {
     if (caddy.why) return;
@@ -114,7 +82,7 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
     const workerDir = mkdtempSync(join(tmpdir(), "aigw-fleet-worker-"));
     const worker = runCaddy(
       workerDir,
-      {
+      renderCaddyfile({
         ...common,
         sites: [
           { port: ports.ollamaSite, upstream: `127.0.0.1:${portOf(ollamaServer)}`, basicAuth: true, retry: false, allowFrom: ["127.0.0.1"] },
@@ -122,20 +90,18 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
           // As the worker's sites look to any other address than its gateway's.
           { port: ports.closedSite, upstream: `127.0.0.1:${portOf(node)}`, basicAuth: true, retry: false, allowFrom: ["10.255.255.1"] },
         ],
-      },
-      { [CADDY.basicAuthHashEnv]: hashOf(WORKER_PASSWORD) },
+      }),
+      { [CADDY.basicAuthHashEnv]: caddyPasswordHash(WORKER_PASSWORD) },
     );
-    procs.push(worker);
-    let workerLog = "";
-    worker.stderr!.on("data", (c) => (workerLog += c));
-    workerCa = await waitForCa(workerDir, ports.ollamaSite, worker, () => workerLog);
+    procs.push(worker.proc);
+    workerCa = await waitForLocalCa(workerDir, ports.ollamaSite, worker);
 
     // The gateway: the relay with the worker's CA pinned, and Loki's site for the worker's pushes.
     const gatewayDir = mkdtempSync(join(tmpdir(), "aigw-fleet-gateway-"));
     writeFileSync(join(gatewayDir, "gpu-02.pem"), workerCa);
     const gateway = runCaddy(
       gatewayDir,
-      {
+      renderCaddyfile({
         ...common,
         sites: [
           {
@@ -161,16 +127,14 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
             },
           ],
         },
-      },
+      }),
       {
         [`${CADDY.fleetAuthEnvPrefix}1`]: Buffer.from(`${CADDY.basicAuthUser}:${WORKER_PASSWORD}`).toString("base64"),
-        [`${CADDY.fleetLogHashEnvPrefix}1`]: hashOf(PUSH_PASSWORD),
+        [`${CADDY.fleetLogHashEnvPrefix}1`]: caddyPasswordHash(PUSH_PASSWORD),
       },
     );
-    procs.push(gateway);
-    let gatewayLog = "";
-    gateway.stderr!.on("data", (c) => (gatewayLog += c));
-    gatewayCa = await waitForCa(gatewayDir, ports.lokiSite, gateway, () => gatewayLog);
+    procs.push(gateway.proc);
+    gatewayCa = await waitForLocalCa(gatewayDir, ports.lokiSite, gateway);
     for (const s of Object.values(seen)) s.length = 0;
   }, 60_000);
 

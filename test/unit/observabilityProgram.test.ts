@@ -1,7 +1,7 @@
 // The observability services under mocks: secrets, the GPU exporter, the shipper switch, blast radius.
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config/stackYaml.js";
-import { evaluateOnce, isSecretInput, runProgram, type ProgramConfig, serviceOf } from "../support/program.js";
+import { evaluateOnce, runProgram, type ProgramConfig, serviceOf } from "../support/program.js";
 
 const CONTAINER = "docker:index/container:Container";
 const dev = readStackConfig(".", "dev");
