@@ -1,6 +1,8 @@
 // The GitHub workflows, parsed, and the stack selection they run.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readStackConfig } from "../../config/stackYaml.js";
+import { validateStackConfig } from "../../config/validate.js";
 import YAML from "yaml";
 import { changedStacks, projectStacks } from "../../tools/changedStacks.js";
 
@@ -41,6 +43,15 @@ describe("up.yml", () => {
     const runs = job.steps.map((s: { run?: string }) => s.run);
     expect(runs).toContain("npm test");
     for (const stack of job.strategy.matrix.stack) expect(projectStacks()).toContain(stack);
+  });
+
+  it("ups every worker before the gateway that lists it, so the gateway reads its new outputs in the same run", () => {
+    const order: string[] = wf.jobs.up.strategy.matrix.stack;
+    for (const stack of order) {
+      const config = validateStackConfig(readStackConfig(".", stack));
+      for (const worker of config.workers) expect(order.indexOf(worker), `${worker} before ${stack}`).toBeLessThan(order.indexOf(stack));
+    }
+    expect(order).toContain("gpu-02");
   });
 });
 
