@@ -44,20 +44,31 @@ const refuse = (problems: readonly FleetProblem[]) => {
   if (problems.length > 0) throw new ConfigError(problems);
 };
 
+/**
+ * A gateway's workers. A listed stack that has published nothing at all (not deployed yet) is left
+ * out of this update with a warning, so a new worker can be listed before its first `up`, and a
+ * gateway and its workers can be deployed in either order; the next `up` of the gateway takes it in.
+ */
 async function readWorkers(config: StackConfig): Promise<Fleet> {
   const read = await Promise.all(
     config.workers.map(async (refName, i) => {
       const ref = new pulumi.StackReference(`worker-${stackOfRef(refName)}`, { name: refName });
       const key = `workers[${i}]`;
-      return { ref, worker: readWorker(key, refName, await readOutput(ref, refName, key, FLEET.workerOutput)) };
+      const announced = await readOutput(ref, refName, key, FLEET.workerOutput);
+      if (announced === undefined && (await readOutput(ref, refName, key, "role")) === undefined) {
+        pulumi.log.warn(`${key}: stack ${refName} has published nothing yet (it has not been deployed): it is left out of this update. Run \`pulumi up\` on ${refName}, then on this stack again.`);
+        return undefined;
+      }
+      return { ref, worker: readWorker(key, refName, announced) };
     }),
   );
-  refuse(read.map((r) => r.worker).filter(isProblem));
-  const workers = read.map((r) => r.worker as FleetWorker);
+  const listed = read.filter((r): r is NonNullable<typeof r> => r !== undefined);
+  refuse(listed.map((r) => r.worker).filter(isProblem));
+  const workers = listed.map((r) => r.worker as FleetWorker);
   refuse(checkWorkers(config, workers));
   return {
     view: { workers },
-    workerSecrets: read.map(({ ref }) => ({
+    workerSecrets: listed.map(({ ref }) => ({
       password: pulumi.secret(ref.requireOutput(FLEET.workerPasswordOutput) as pulumi.Output<string>),
       logPushHash: pulumi.secret(ref.requireOutput(FLEET.logPushHashOutput) as pulumi.Output<string>),
     })),

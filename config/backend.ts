@@ -46,6 +46,8 @@ export function fileBackendHasStack(dir: string, project: string, ref: string): 
   const inProject = parts.length === 3 ? parts[1]! : project;
   const stacks = join(dir, ".pulumi", "stacks");
   if (!existsSync(stacks)) return undefined;
-  // Pulumi writes <stack>.json, or <stack>.json.gz with PULUMI_SELF_MANAGED_STATE_GZIP.
-  return [".json", ".json.gz"].some((ext) => existsSync(join(stacks, inProject, `${stack}${ext}`)));
+  // Pulumi writes <stack>.json, or <stack>.json.gz with PULUMI_SELF_MANAGED_STATE_GZIP; per project,
+  // or directly under stacks/ in a backend from before projects (the legacy layout).
+  const names = [".json", ".json.gz"].map((ext) => `${stack}${ext}`);
+  return names.some((n) => existsSync(join(stacks, inProject, n)) || existsSync(join(stacks, n)));
 }

@@ -11,7 +11,7 @@ import { validateOllama, validateOpenaiApiKey, validateRoutes, validateRoutingSt
 import { checkFallbacksAllowed, checkNameCollisions, validateAliases, validateCache, validateCloudModels, validateGateway } from "./validateGateway.js";
 import { validateAlerts, validateExporters, validateLogShipper, validateLoki, validatePrometheus } from "./validateObservability.js";
 import { validateCpuLimits, validateImages, validateMemoryLimits } from "./validateServices.js";
-import { checkFleetAddress, checkRoleKeys, validateGatewayStack, validateRole, validateWorkers } from "./validateFleet.js";
+import { checkFleetAddress, checkFleetCertificate, checkRoleKeys, validateGatewayStack, validateRole, validateWorkers } from "./validateFleet.js";
 import { Collector, ConfigError, parseStructured } from "./validation.js";
 
 export { cronProblem } from "./cron.js";
@@ -91,6 +91,7 @@ export function validateStackConfig(raw: RawConfig): StackConfig {
     { allowAllInterfaces: v["allowAllInterfaces"], tls: parseStructured(c, "tls", v["tls"]), expose: parseStructured(c, "expose", v["expose"]) },
     { present: v["tlsPrivateKey"] !== undefined, secret: raw.secretKeys.has("tlsPrivateKey") },
   );
+  if (worker || workers.length > 0) checkFleetCertificate(c, network.tls, bindAddress);
   const dataRoot = validateDataRoot(c, v["dataRoot"]);
   const ollama = validateOllama(c, parseStructured(c, "ollama", v["ollama"]));
   if (worker && ollama.hosts.length > 0) {

@@ -2,8 +2,9 @@
 // (Ollama, the exporters, the log shipper and the entry point). A gateway lists its workers' stacks;
 // a worker names its gateway's stack. Both are read with stack references once the config is valid
 // (services/fleet.ts checks what they publish).
+import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
-import type { Role } from "./schema.js";
+import type { Role, TlsSettings } from "./schema.js";
 import { isLoopback, isWildcard } from "./validateNetwork.js";
 import { Collector, quote, stringList } from "./validation.js";
 
@@ -96,11 +97,32 @@ export function validateGatewayStack(c: Collector, raw: string | undefined, stac
  */
 export function checkFleetAddress(c: Collector, bindAddress: string, why: string, key: string): void {
   if (isIP(bindAddress) === 0) return; // reported under bindAddress already
+  if (isIP(bindAddress) === 6) {
+    c.add("bindAddress", `${quote(bindAddress)} is an IPv6 address, which a fleet host cannot use yet: the stack's Docker network is IPv4 only, so the relay and the log shipper could not reach the other host`, `pulumi config set bindAddress <this host's IPv4 address on the network the fleet shares>, or pulumi config rm ${key}`);
+    return;
+  }
   if (isLoopback(bindAddress) || isWildcard(bindAddress)) {
     c.add(
       "bindAddress",
       `${quote(bindAddress)} cannot be used ${why}: the other hosts of the fleet reach this one at bindAddress, and it lets in only their addresses`,
       `pulumi config set bindAddress <this host's address on the network the fleet shares>, or pulumi config rm ${key}`,
     );
+  }
+}
+
+/**
+ * The other hosts reach a fleet host's entry point at its bindAddress, so a given certificate
+ * (tls.mode files) must cover that address, or every relay call and log push fails verification.
+ */
+export function checkFleetCertificate(c: Collector, tls: TlsSettings, bindAddress: string): void {
+  if (tls.mode !== "files" || isIP(bindAddress) === 0) return;
+  let covers: string | undefined;
+  try {
+    covers = new X509Certificate(tls.certificate).checkIP(bindAddress);
+  } catch {
+    return; // a certificate that does not parse is reported under tls.certificate
+  }
+  if (!covers) {
+    c.add("tls.certificate", `does not cover bindAddress ${bindAddress} (no IP address entry for it), which the fleet's other hosts connect to`, "issue the certificate with the address as an IP subject alternative name, or use tls.mode internal");
   }
 }

@@ -107,7 +107,8 @@ export function buildLiteLlmConfig(input: LiteLlmRenderInput): Record<string, un
   const localGroup = (name: string, prefix: string, tag: string, timeoutSeconds: number) =>
     [
       ...bases.map((apiBase, i) => ({ apiBase, suffix: i === 0 ? "" : `-${i + 1}` })),
-      ...(input.fleet ?? []).filter((w) => w.models.includes(tag)).map((w) => ({ apiBase: w.apiBase, suffix: `-${w.host}` })),
+      // "-worker-": a worker stack named "2" must not take the id of the second ollama.hosts entry.
+      ...(input.fleet ?? []).filter((w) => w.models.includes(tag)).map((w) => ({ apiBase: w.apiBase, suffix: `-worker-${w.host}` })),
     ].map(({ apiBase, suffix }) => ({
       model_name: name,
       litellm_params: { model: `ollama_chat/${tag}`, api_base: apiBase, timeout: timeoutSeconds, stream_timeout: timeoutSeconds, num_retries: LOCAL_RETRIES },

@@ -8,6 +8,7 @@
 // worker's certificate authority and sending the worker's credential. LiteLLM, Prometheus, doctor and
 // evidence reach every worker through it and never hold a worker's credential or need its CA.
 import type { StackConfig } from "../config/schema.js";
+import { isIP } from "node:net";
 import { stackOfRef } from "../config/validateFleet.js";
 import { CADVISOR, DCGM_EXPORTER, NODE_EXPORTER } from "./exporters.js";
 import type { ServiceName } from "./names.js";
@@ -119,24 +120,39 @@ export interface FleetProblem {
  */
 export function readWorker(key: string, ref: string, value: unknown): FleetWorker | FleetProblem {
   const upFix = `run \`pulumi up\` on ${ref} (a stack with role gpu-worker and gatewayStack set to this stack) first, or remove it from workers`;
-  if (value === undefined || value === null) return { key, problem: `stack ${JSON.stringify(ref)} has no ${FLEET.workerOutput} output: it is not a gpu-worker stack, or has not been deployed`, fix: upFix };
+  if (value === undefined || value === null) return { key, problem: `stack ${JSON.stringify(ref)} has no ${FLEET.workerOutput} output: it is not a gpu-worker stack`, fix: upFix };
   if (!isObject(value) || value["role"] !== "gpu-worker") return { key, problem: `stack ${JSON.stringify(ref)} is not a gpu-worker`, fix: upFix };
   if (value["version"] !== FLEET.version) {
     return { key, problem: `stack ${JSON.stringify(ref)} was deployed by another version of ai-gateway (fleet output version ${JSON.stringify(value["version"])}, this one reads ${FLEET.version})`, fix: `run \`pulumi up\` on ${ref} with this version first` };
   }
   const exporters = value["exporters"];
   const ok =
-    typeof value["host"] === "string" &&
-    typeof value["address"] === "string" &&
-    typeof value["ollamaUrl"] === "string" &&
+    value["host"] === stackOfRef(ref) &&
+    isFleetAddress(value["address"]) &&
     typeof value["user"] === "string" &&
+    /^[A-Za-z0-9_.-]+$/.test(value["user"]) &&
     typeof value["gateway"] === "string" &&
     isStringList(value["models"]) &&
-    (value["trust"] === null || typeof value["trust"] === "string") &&
+    value["models"].every((m) => MODEL_TAG.test(m)) &&
+    isTrust(value["trust"]) &&
+    isEntryUrl(value["ollamaUrl"], value["address"]) &&
     Array.isArray(exporters) &&
-    exporters.every((e) => isObject(e) && typeof e["url"] === "string" && typeof e["service"] === "string" && e["service"] in EXPORTER_PORTS);
-  if (!ok) return { key, problem: `the ${FLEET.workerOutput} output of ${JSON.stringify(ref)} is damaged`, fix: `run \`pulumi up\` on ${ref} again` };
+    exporters.every((e) => isObject(e) && typeof e["service"] === "string" && e["service"] in EXPORTER_PORTS && isEntryUrl(e["url"], value["address"]));
+  // What another stack published goes into this stack's Caddyfile, file names and scrape config: only
+  // the shapes this program writes are taken.
+  if (!ok) return { key, problem: `the ${FLEET.workerOutput} output of ${JSON.stringify(ref)} is damaged, or names another stack than ${stackOfRef(ref)}`, fix: `run \`pulumi up\` on ${ref} again` };
   return { ...(value as unknown as WorkerAnnouncement), ref };
+}
+
+const MODEL_TAG = /^[A-Za-z0-9._:\/-]+$/;
+/** An IPv4 address: a fleet host's bindAddress (validation refuses loopback, wildcards and IPv6). */
+const isFleetAddress = (v: unknown): v is string => typeof v === "string" && isIP(v) === 4;
+const isTrust = (v: unknown) => v === null || (typeof v === "string" && /^-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s-]+-----END CERTIFICATE-----\s*$/.test(v));
+/** `https://<address or DNS name>:<port>` and nothing more, as entryUrl writes it. */
+function isEntryUrl(v: unknown, address: unknown): boolean {
+  if (typeof v !== "string" || !/^https:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(v)) return false;
+  const host = new URL(v).hostname;
+  return host === address || (isIP(host) === 0 && /[A-Za-z]/.test(host));
 }
 
 export function readGateway(ref: string, value: unknown): GatewayAnnouncement | FleetProblem {
@@ -145,8 +161,15 @@ export function readGateway(ref: string, value: unknown): GatewayAnnouncement | 
   if (value === undefined || value === null) return { key, problem: `stack ${JSON.stringify(ref)} has no ${FLEET.gatewayOutput} output: it is not a gateway, has not been deployed since it could take workers, or its bindAddress is loopback or a wildcard`, fix };
   if (!isObject(value) || value["role"] !== "gateway") return { key, problem: `stack ${JSON.stringify(ref)} is not a gateway`, fix };
   if (value["version"] !== FLEET.version) return { key, problem: `stack ${JSON.stringify(ref)} was deployed by another version of ai-gateway`, fix: `run \`pulumi up\` on ${ref} with this version first` };
-  const ok = typeof value["host"] === "string" && typeof value["address"] === "string" && typeof value["lokiPushUrl"] === "string" && (value["trust"] === null || typeof value["trust"] === "string");
-  if (!ok) return { key, problem: `the ${FLEET.gatewayOutput} output of ${JSON.stringify(ref)} is damaged`, fix: `run \`pulumi up\` on ${ref} again` };
+  const push = value["lokiPushUrl"];
+  const ok =
+    value["host"] === stackOfRef(ref) &&
+    isFleetAddress(value["address"]) &&
+    isTrust(value["trust"]) &&
+    typeof push === "string" &&
+    push.endsWith(FLEET.lokiPushPath) &&
+    isEntryUrl(push.slice(0, -FLEET.lokiPushPath.length), value["address"]);
+  if (!ok) return { key, problem: `the ${FLEET.gatewayOutput} output of ${JSON.stringify(ref)} is damaged, or names another stack than ${stackOfRef(ref)}`, fix: `run \`pulumi up\` on ${ref} again` };
   return value as unknown as GatewayAnnouncement;
 }
 
@@ -173,6 +196,10 @@ export function checkWorkers(config: Pick<StackConfig, "stack" | "routes" | "wor
     }
     if (w.gateway !== config.stack) {
       problems.push({ key, problem: `worker ${w.host} serves the gateway stack ${JSON.stringify(w.gateway)}, not this one: it lets only that gateway in`, fix: `pulumi config set gatewayStack ${config.stack} on stack ${w.ref} and run \`pulumi up\` there, or remove it from workers` });
+    }
+    const sameName = workers.find((o) => o !== w && o.host.toLowerCase() === w.host.toLowerCase());
+    if (sameName && workers.indexOf(sameName) < workers.indexOf(w)) {
+      problems.push({ key, problem: `worker ${w.host} has the same name as ${sameName.host} but for case: the relay's paths do not tell them apart`, fix: "give each worker stack a name of its own" });
     }
     const other = seen.get(w.address);
     if (other) problems.push({ key, problem: `worker ${w.host} has the same address (${w.address}) as ${other}`, fix: `give each worker its own bindAddress, or list each host once` });

@@ -36,25 +36,65 @@ export function fleetPeers(config: StackConfig, projectDir: string, outputsOf: (
     const file = join(projectDir, `Pulumi.${stackOfRef(ref)}.yaml`);
     return existsSync(file) ? validateStackConfig(readStackConfig(projectDir, stackOfRef(ref))) : undefined;
   };
+  // A peer whose own stack file is invalid is reported as such, not as a crash of doctor.
+  const peer = (ref: string, find: () => FleetPeerTarget): FleetPeerTarget => {
+    try {
+      return find();
+    } catch (e) {
+      return { host: stackOfRef(ref), ports: [], unknown: `Pulumi.${stackOfRef(ref)}.yaml is invalid: ${(e as Error).message.split("\n").slice(0, 2).join(" ")}` };
+    }
+  };
   if (config.role === "gpu-worker") {
     const ref = config.gatewayStack!;
-    const gw = local(ref);
-    if (gw) return [{ host: gw.stack, address: gw.bindAddress, ports: [LOKI.port] }];
-    const announced = readGateway(ref, outputsOf(ref)?.[FLEET.gatewayOutput]);
-    return [isProblem(announced) ? { host: stackOfRef(ref), ports: [], unknown: announced.problem } : { host: announced.host, address: announced.address, ports: [LOKI.port] }];
+    return [peer(ref, () => gatewayPeer(ref))];
   }
-  return config.workers.map((ref, i) => {
+  return config.workers.map((ref, i) => peer(ref, () => workerPeer(ref, i)));
+
+  function gatewayPeer(ref: string): FleetPeerTarget {
+    const gw = local(ref);
+    if (gw) return { host: gw.stack, address: gw.bindAddress, ports: [LOKI.port] };
+    const announced = readGateway(ref, outputsOf(ref)?.[FLEET.gatewayOutput]);
+    return isProblem(announced) ? { host: stackOfRef(ref), ports: [], unknown: announced.problem } : { host: announced.host, address: announced.address, ports: [LOKI.port] };
+  }
+
+  function workerPeer(ref: string, i: number): FleetPeerTarget {
     const w = local(ref);
     if (w) {
       const exporters = enabledServices(w).filter((s): s is WorkerExporter => s in EXPORTER_PORTS);
       return { host: w.stack, address: w.bindAddress, ports: [OLLAMA.port, ...exporters.map((e) => EXPORTER_PORTS[e])], relayPath: `/${w.stack}/ollama` };
     }
-    const announced = readWorker(`workers[${i}]`, ref, outputsOf(ref)?.[FLEET.workerOutput]);
+    const published = outputsOf(ref);
+    if (!published || Object.keys(published).length === 0) return { host: stackOfRef(ref), ports: [], unknown: "it has published nothing yet (not deployed, or its outputs could not be read)" };
+    const announced = readWorker(`workers[${i}]`, ref, published[FLEET.workerOutput]);
     if (isProblem(announced)) return { host: stackOfRef(ref), ports: [], unknown: announced.problem };
     const portOf = (url: string) => Number(new URL(url).port);
     return { host: announced.host, address: announced.address, ports: [portOf(announced.ollamaUrl), ...announced.exporters.map((e) => portOf(e.url))], relayPath: `/${announced.host}/ollama` };
-  });
+  }
 }
+
+/** What the relay's answer says, beyond "it answers". */
+const RELAY_STATUS: Readonly<Record<number, { detail(p: FleetPeerTarget): string; fix(p: FleetPeerTarget, c: StackConfig): string }>> = {
+  404: {
+    detail: (p) => `the relay has no route to ${p.host} yet`,
+    fix: (p, c) => `run pulumi up on ${c.stack}: it adds ${p.host} once ${p.host} has been deployed`,
+  },
+  401: {
+    detail: (p) => `${p.host} refuses the relay's credential (401)`,
+    fix: (p, c) => `${p.host}'s password changed: run pulumi up on ${c.stack} again`,
+  },
+  403: {
+    detail: (p) => `${p.host} turns the relay away (403): it lets in only this gateway's address, and this host's connections reach it from another one`,
+    fix: (p, c) => `bindAddress (${c.bindAddress}) must be the address this host's connections to ${p.address} leave from; check \`ip route get ${p.address}\``,
+  },
+  502: {
+    detail: (p) => `the relay cannot reach ${p.host}'s entry point, or it has no answer from Ollama there (502)`,
+    fix: (p) => `check ${p.host} with npm run doctor -- --stack ${p.host}, and docker ps there`,
+  },
+  503: {
+    detail: (p) => `the relay has marked ${p.host}'s Ollama down: it failed the health check (503)`,
+    fix: (p) => `check Ollama on ${p.host}: docker logs ai-gateway-${p.host}-ollama`,
+  },
+};
 
 /** Opens a TCP connection from the host, as its containers would (bash's /dev/tcp: no client to install). */
 const tcpProbe = (address: string, port: number) => ["timeout", "5", "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`];
@@ -69,9 +109,13 @@ export function fleetChecks(config: StackConfig, peers: readonly FleetPeerTarget
     if (p.unknown || !p.address) return { name, ok: false, detail: `cannot tell where ${p.host} is: ${p.unknown ?? "no address"}`, fix: `run doctor from the project folder that has Pulumi.${p.host}.yaml, or deploy ${p.host} first` };
     if (p.relayPath) {
       const url = `http://127.0.0.1:${FLEET.relayPort}${p.relayPath}${FLEET.ollamaHealthPath}`;
-      const relayed = run(["sh", "-c", `curl -fsS -m 5 ${url} || wget -q -T 5 -O - ${url}`]);
+      // The status says why a worker does not answer: the relay's own answers differ from the worker's.
+      const relayed = run(["curl", "-sS", "-m", "5", "-o", "-", "-w", "\n%{http_code}", url]);
+      const status = Number(relayed.stdout.trim().split("\n").pop());
       const version = /"version"\s*:\s*"([^"]+)"/.exec(relayed.stdout)?.[1];
-      if (relayed.code === 0 && version) return { name, ok: true, detail: `Ollama ${version} answers through the relay, from ${p.address} over TLS with its credential` };
+      if (status === 200 && version) return { name, ok: true, detail: `Ollama ${version} answers through the relay, from ${p.address} over TLS with its credential` };
+      const why = RELAY_STATUS[status];
+      if (why) return { name, ok: false, ...(status === 404 ? { warn: true } : {}), detail: why.detail(p), fix: why.fix(p, config) };
     }
     const closed = p.ports.filter((port) => run(tcpProbe(p.address!, port)).code !== 0);
     const what = config.role === "gpu-worker" ? `its Loki site (${p.address}:${p.ports.join(", ")}), where this worker's logs go` : `its entry point (${p.address}: ${p.ports.join(", ")})`;
@@ -79,6 +123,8 @@ export function fleetChecks(config: StackConfig, peers: readonly FleetPeerTarget
       return {
         name,
         ok: false,
+        // A worker deploys without its gateway (its logs wait): a warning there, a failure on a gateway.
+        ...(config.role === "gpu-worker" ? { warn: true } : {}),
         detail: `this host cannot reach ${p.address} on ${closed.join(", ")}: ${what}`,
         fix: `check that ${p.host} is up (pulumi up --stack ${p.host}) and that its firewall lets ${config.bindAddress} in on ${closed.join(", ")}`,
       };

@@ -43,7 +43,7 @@ const TEXT = {
       key: "`OPENAI_API_KEY` presente no contêiner (não no repositório).",
       bench: "Bench registrado (latência por tarefa/modelo).",
       backup: "Backup de config e Qdrant agendados.",
-      workers: "Cada worker da frota responde pelo relay, com os modelos das rotas.",
+      workers: "Cada worker da frota responde pelo relay, com os modelos que anuncia.",
     },
     notVerified: "sem evidência nesta coleta",
     // Section titles that read differently in the team's template; the rest are paths and names.
@@ -92,7 +92,7 @@ const TEXT = {
       key: "`OPENAI_API_KEY` present in the container (not in the repository).",
       bench: "Bench recorded (latency per task/model).",
       backup: "Config and Qdrant backups scheduled.",
-      workers: "Every fleet worker answers through the relay, with the routes' models.",
+      workers: "Every fleet worker answers through the relay, with the models it announces.",
     },
     notVerified: "not covered by this evidence",
     sectionTitles: {} as Record<string, string>,

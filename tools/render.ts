@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { formatWorstCase, worstCase } from "../renderers/litellm.js";
 import type { StackConfig } from "../config/schema.js";
 import { generatedFiles, type FleetView } from "../services/files.js";
-import { FLEET, isProblem, readGateway, readWorker } from "../services/fleet.js";
+import { checkWorkers, FLEET, isProblem, readGateway, readWorker } from "../services/fleet.js";
 import { stackOutputs } from "./gateway.js";
 import { readStackConfig } from "../config/stackYaml.js";
 import { ConfigError, validateStackConfig } from "../config/validate.js";
@@ -34,11 +34,18 @@ export function renderFleet(config: StackConfig, outputs: (ref: string) => Recor
   }
   const notes: string[] = [];
   const workers = config.workers.flatMap((ref, i) => {
-    const w = readWorker(`workers[${i}]`, ref, outputs(ref)?.[FLEET.workerOutput]);
+    const published = outputs(ref);
+    if (!published || Object.keys(published).length === 0) {
+      notes.push(`note: rendered without worker ${ref}: it has published nothing yet (not deployed, or its outputs could not be read), as pulumi up would leave it out`);
+      return [];
+    }
+    const w = readWorker(`workers[${i}]`, ref, published[FLEET.workerOutput]);
     if (!isProblem(w)) return [w];
     notes.push(`note: rendered without worker ${ref}: ${w.problem}`);
     return [];
   });
+  // What pulumi up would refuse once the workers are read, said here too.
+  for (const p of checkWorkers(config, workers)) notes.push(`note: pulumi up would refuse this: ${p.key}: ${p.problem}. Fix: ${p.fix}`);
   return { view: { workers }, notes };
 }
 
@@ -85,7 +92,8 @@ function main(argv: string[]): number {
   console.log("\nworst case for one request, per route:");
   for (const r of config.routes) {
     // Every host that serves the route's model: a hung one is given up on, then the next is tried.
-    const hosts = 1 + config.ollama.hosts.length + (fleet.view.workers ?? []).filter((w) => w.models.includes(r.model)).length;
+    // (LiteLLM moves a failed request on to another host with simple-shuffle only.)
+    const hosts = config.routingStrategy !== "simple-shuffle" ? 1 : 1 + config.ollama.hosts.length + (fleet.view.workers ?? []).filter((w) => w.models.includes(r.model)).length;
     console.log(`  ${formatWorstCase(worstCase(r, config.cloudModels, hosts))}`);
   }
   console.log(

@@ -65,7 +65,7 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
   const seen: Record<string, Seen[]> = { ollama: [], node: [], loki: [] };
   const servers: Server[] = [];
   const procs: ChildProcess[] = [];
-  const ports = { ollamaSite: 0, nodeSite: 0, closedSite: 0, relay: 0, lokiSite: 0 };
+  const ports = { ollamaSite: 0, nodeSite: 0, closedSite: 0, relay: 0, lokiSite: 0, foreignPushSite: 0 };
   let workerCa = "";
   let gatewayCa = "";
   let ollamaServer: Server | undefined;
@@ -110,6 +110,14 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
             basicAuth: false,
             retry: false,
             pushers: { path: FLEET.lokiPushPath, users: [{ user: "gpu-02", address: "127.0.0.1", hashEnv: `${CADDY.fleetLogHashEnvPrefix}1` }] },
+          },
+          // As Loki's site looks to a client at any address but the worker's, credential or not.
+          {
+            port: ports.foreignPushSite,
+            upstream: `127.0.0.1:${portOf(loki)}`,
+            basicAuth: false,
+            retry: false,
+            pushers: { path: FLEET.lokiPushPath, users: [{ user: "gpu-02", address: "10.255.255.1", hashEnv: `${CADDY.fleetLogHashEnvPrefix}1` }] },
           },
         ],
         relay: {
@@ -167,6 +175,9 @@ describe("a worker's entry point and the gateway's relay to it, with the real Ca
     expect((await push(basic("gpu-02", PUSH_PASSWORD))).status).toBe(200);
     expect((await push()).status).toBe(401);
     expect((await push(basic("gpu-02", WORKER_PASSWORD))).status).toBe(401);
+    // From any other address, even with the worker's credential: refused.
+    const foreign = await get(`https://127.0.0.1:${ports.foreignPushSite}${FLEET.lokiPushPath}`, { method: "POST", ca: gatewayCa, body: "{}", headers: { "content-type": "application/json", authorization: basic("gpu-02", PUSH_PASSWORD) } });
+    expect(foreign.status).toBe(403);
     // Loki is not exposed: a query with the worker's credential goes nowhere.
     expect((await get(`https://127.0.0.1:${ports.lokiSite}/loki/api/v1/labels`, { ca: gatewayCa, headers: { authorization: basic("gpu-02", PUSH_PASSWORD) } })).status).toBe(403);
     expect(seen["loki"]!.map((s) => `${s.method} ${s.url}`)).toEqual([`POST ${FLEET.lokiPushPath}`]);

@@ -49,7 +49,7 @@ describe("npm run render on a fleet", () => {
     expect(readdirSync(join(out, "caddy", "fleet"))).toEqual(["gpu-02.pem"]);
     const without = render("--stack", "prod", "--out", mkdtempSync(join(tmpdir(), "aigw-render-")), "--outputs", saved({}));
     expect(without.status).toBe(0);
-    expect(without.stdout).toContain('note: rendered without worker gpu-02: stack "gpu-02" has no fleetWorker output');
+    expect(without.stdout).toContain("note: rendered without worker gpu-02: it has published nothing yet");
   });
 
   it("renders a worker from its gateway's outputs, and refuses without them", () => {

@@ -1,7 +1,8 @@
 // The fleet under mocks: a gateway that reads its workers through stack references, a worker that
 // reads its gateway, and what each refuses. The real-tool checks of the same files are in
 // test/integration/fleetCaddy.test.ts, test/integration/promtool.test.ts and test/litellm/fleet.test.ts.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -13,6 +14,14 @@ import { evaluateOnce, isSecretInput, runProgram, serviceOf, type ProgramConfig,
 import { problemsOf } from "../support/refused.js";
 
 const CONTAINER = "docker:index/container:Container";
+
+/** A self-signed certificate for one IP address, made by the real openssl. */
+function selfSigned(ip: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "aigw-cert-"));
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=worker", "-addext", `subjectAltName=IP:${ip}`, "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return readFileSync(join(dir, "cert.pem"), "utf8");
+}
 const secretKeys = ["openaiApiKey"];
 const gatewayProgram = (values: Record<string, string>, stacks = fleetStacks()): ProgramConfig => ({
   stack: "prod",
@@ -45,7 +54,7 @@ describe("a gateway with two workers", () => {
       expect(new Set(group.map((m) => m.model_info.id)).size).toBe(3);
     }
     // The local tags too, on each worker that serves them.
-    expect(models.filter((m) => m.model_name === "llama3.1:8b").map((m) => m.model_info.id)).toEqual(["tag-llama3-1-8b", "tag-llama3-1-8b-gpu-02", "tag-llama3-1-8b-gpu-03"]);
+    expect(models.filter((m) => m.model_name === "llama3.1:8b").map((m) => m.model_info.id)).toEqual(["tag-llama3-1-8b", "tag-llama3-1-8b-worker-gpu-02", "tag-llama3-1-8b-worker-gpu-03"]);
   });
 
   it("scrapes each worker's exporters through the relay, labelled by host, and the relay's health of each Ollama", () => {
@@ -88,13 +97,16 @@ describe("a gateway with two workers", () => {
     expect(Buffer.from(auth.split("=")[1]!, "base64").toString()).toBe("ai-gateway:entry-password-of-gpu-02");
     expect(env.find((e) => e.startsWith("AIGW_FLEET_LOG_HASH_2="))).toBeDefined();
     for (const r of run().resources) {
-      if (r.name === "caddy" && r.type === CONTAINER) continue;
-      const plain = JSON.stringify(r.inputs);
+      // Caddy's environment is the one place they belong; its labels, command, mounts and probe are checked too.
+      const { envs: _envs, ...rest } = r.inputs;
+      const plain = JSON.stringify(r.type === CONTAINER && r.name === "caddy" ? rest : r.inputs);
       if (plain.includes("entry-password-of") || plain.includes("log-push-hash-of")) {
-        // Only a secret input may carry them (the stack reference's own outputs are the engine's).
+        // The stack reference's own outputs are the engine's, not an input of this stack.
         expect(r.type, r.name).toBe("pulumi:pulumi:StackReference");
       }
     }
+    expect(run().outputs["workers"]).not.toMatchObject([{ password: expect.anything() }]);
+    expect(JSON.stringify(run().outputs["workers"])).not.toMatch(/entry-password-of|log-push-hash-of/);
   });
 
   it("publishes the relay on loopback only, and Loki's site on the LAN for the workers' pushes", () => {
@@ -123,8 +135,11 @@ describe("a gateway with two workers", () => {
       ["gpu-02", "http://127.0.0.1:4080/gpu-02/ollama"],
       ["gpu-03", "http://127.0.0.1:4080/gpu-03/ollama"],
     ]);
-    const announced = await new Promise((resolve) => (run().outputs[FLEET.gatewayOutput] as { apply(f: (v: unknown) => unknown): void }).apply(resolve));
+    const output = run().outputs[FLEET.gatewayOutput] as { apply(f: (v: unknown) => unknown): void; isSecret: Promise<boolean> };
+    const announced = await new Promise((resolve) => output.apply(resolve));
     expect(announced).toMatchObject({ role: "gateway", address: "10.20.0.11", lokiPushUrl: "https://10.20.0.11:3100/loki/api/v1/push" });
+    // Plain, so that render and doctor read it without --show-secrets.
+    expect(await output.isSecret).toBe(false);
   });
 });
 
@@ -192,6 +207,7 @@ describe("a gpu-worker stack", () => {
     for (const name of [FLEET.workerPasswordOutput, FLEET.logPushHashOutput]) {
       expect(await (outputs[name] as { isSecret: Promise<boolean> }).isSecret, name).toBe(true);
     }
+    expect(await (outputs[FLEET.workerOutput] as { isSecret: Promise<boolean> }).isSecret).toBe(false);
   });
 
   it("pushes its logs to the gateway's Loki through its entry point, with a password file only the shipper reads", () => {
@@ -225,6 +241,12 @@ describe("refused", () => {
     expect(problemsOf({ ...workerRaw, values: { ...workerRaw.values, bindAddress: "127.0.0.1", tls: JSON.stringify({ mode: "internal" }) } })).toMatch(/ai-gateway:bindAddress: "127.0.0.1" cannot be used by a gpu-worker/);
     expect(problemsOf({ ...twoWorkerRaw, values: { ...twoWorkerRaw.values, bindAddress: "0.0.0.0", allowAllInterfaces: "true" } })).toMatch(/ai-gateway:bindAddress: "0.0.0.0" cannot be used by a gateway with workers.*Fix: .*pulumi config rm workers/);
     expect(problemsOf({ ...prodRaw, values: { ...prodRaw.values, workers: JSON.stringify(["gpu-02", "other/ai-gateway/gpu-02"]) } })).toMatch(/ai-gateway:workers\[1\]: "other\/ai-gateway\/gpu-02" has the same stack name as "gpu-02"/);
+    expect(problemsOf({ ...workerRaw, values: { ...workerRaw.values, bindAddress: "fd00::12" } })).toMatch(/ai-gateway:bindAddress: "fd00::12" is an IPv6 address, which a fleet host cannot use yet/);
+    const cert = selfSigned("10.20.0.99");
+    expect(problemsOf({ ...workerRaw, values: { ...workerRaw.values, tls: JSON.stringify({ mode: "files", certificate: cert }), tlsPrivateKey: "k" }, secretKeys: new Set(["tlsPrivateKey"]) })).toMatch(
+      /ai-gateway:tls.certificate: does not cover bindAddress 10.20.0.12 \(no IP address entry for it\), which the fleet's other hosts connect to/,
+    );
+    expect(validateStackConfig({ ...workerRaw, values: { ...workerRaw.values, tls: JSON.stringify({ mode: "files", certificate: selfSigned("10.20.0.12") }), tlsPrivateKey: "k" }, secretKeys: new Set(["tlsPrivateKey"]) }).tls.mode).toBe("files");
     // The valid examples pass.
     expect(validateStackConfig(workerRaw).role).toBe("gpu-worker");
     expect(validateStackConfig(twoWorkerRaw).workers).toEqual(["gpu-02", GPU03_REF]);
@@ -246,10 +268,27 @@ describe("refused", () => {
     }
   });
 
-  it("a stack that is not a deployed worker", async () => {
-    await expect(runProgram(gatewayProgram(twoWorkerRaw.values, { ...fleetStacks(), [GPU03_REF]: { outputs: {} } }))).rejects.toThrow(
-      /ai-gateway:workers\[1\]: stack "acme\/ai-gateway\/gpu-03" has no fleetWorker output: it is not a gpu-worker stack, or has not been deployed\. Fix: run `pulumi up` on acme\/ai-gateway\/gpu-03/,
+  it("a stack that is not a gpu-worker, or whose announcement is damaged or names another stack", async () => {
+    const gateway = { outputs: { role: "gateway", ...gatewayOutputs().outputs } };
+    await expect(runProgram(gatewayProgram(twoWorkerRaw.values, { ...fleetStacks(), [GPU03_REF]: gateway }))).rejects.toThrow(
+      /ai-gateway:workers\[1\]: stack "acme\/ai-gateway\/gpu-03" has no fleetWorker output: it is not a gpu-worker stack\. Fix: run `pulumi up` on acme\/ai-gateway\/gpu-03/,
     );
+    // What another stack publishes goes into this stack's Caddyfile and file names: only the shapes this program writes pass.
+    for (const damage of [{ host: "gpu-02" }, { address: "fd00::13" }, { ollamaUrl: "https://10.20.0.13:11434 {\n\trespond 200" }, { models: ["x\ny"] }, { trust: "not a certificate" }]) {
+      const bad = workerOutputs(worker3Raw, (a) => ({ ...a, ...damage }));
+      await expect(runProgram(gatewayProgram(twoWorkerRaw.values, { ...fleetStacks(), [GPU03_REF]: bad })), JSON.stringify(damage)).rejects.toThrow(
+        /ai-gateway:workers\[1\]: the fleetWorker output of "acme\/ai-gateway\/gpu-03" is damaged, or names another stack than gpu-03/,
+      );
+    }
+  });
+
+  it("leaves out a listed worker that has published nothing yet, with a warning, and takes it in once it has", async () => {
+    const run = await runProgram(gatewayProgram(twoWorkerRaw.values, { ...fleetStacks(), [GPU03_REF]: { outputs: {} } }));
+    expect(run.byType("pulumi:pulumi:StackReference").map((r) => r.inputs.name).sort()).toEqual(["gpu-02", GPU03_REF].sort());
+    const text = JSON.stringify(litellmOf(run)) + fileOf(run, "caddy", "Caddyfile");
+    expect(text).toContain("gpu-02");
+    expect(text).not.toContain("gpu-03");
+    expect((run.outputs["workers"] as { host: string }[]).map((w) => w.host)).toEqual(["gpu-02"]);
   });
 
   it("a worker without every route's model, once its outputs are read", async () => {

@@ -39,6 +39,7 @@ describe("up.yml", () => {
     const job = wf.jobs.up;
     expect(job.environment).toBe("${{ matrix.stack }}");
     expect(job.strategy["max-parallel"]).toBe(1);
+    expect(job.strategy["fail-fast"]).toBe(false);
     expect(pulumiStep(job).with).toMatchObject({ command: "up", "stack-name": "${{ matrix.stack }}" });
     const runs = job.steps.map((s: { run?: string }) => s.run);
     expect(runs).toContain("npm test");

@@ -146,7 +146,7 @@ describe("doctor", () => {
 
 describe("doctor on a fleet", () => {
   const worker = validateStackConfig(readStackConfig(".", "gpu-02"));
-  const RELAY = "sh -c curl -fsS -m 5 http://127.0.0.1:4080/gpu-02/ollama/api/version || wget -q -T 5 -O - http://127.0.0.1:4080/gpu-02/ollama/api/version";
+  const RELAY = "curl -sS -m 5 -o - -w \n%{http_code} http://127.0.0.1:4080/gpu-02/ollama/api/version";
   const tcp = (address: string, port: number) => `timeout 5 bash -c exec 3<>/dev/tcp/${address}/${port}`;
   const CADDY_RUNNING = "docker ps --filter label=ai-gateway.stack=prod --filter label=ai-gateway.service=caddy --format {{.Names}}";
   const open = Object.fromEntries([11434, 9100, 8080, 9400].map((p) => [tcp("10.20.0.12", p), { code: 0, stdout: "" }]));
@@ -166,13 +166,25 @@ describe("doctor on a fleet", () => {
     expect(unknown).toMatchObject({ host: "gpu-03", ports: [] });
     const [check] = fleetChecks(prod, [unknown!], recorded().run);
     expect(check).toMatchObject({ name: "Worker gpu-03", ok: false });
-    expect(check!.detail).toContain("has no fleetWorker output");
+    expect(check!.detail).toContain("it has published nothing yet");
+    const [notAWorker] = fleetPeers(elsewhere, "/nonexistent", () => ({ role: "gateway" }));
+    expect(notAWorker!.unknown).toContain("has no fleetWorker output: it is not a gpu-worker stack");
   });
 
   it("passes a worker whose Ollama answers through the relay, with its version", () => {
-    const { run } = recorded({ [RELAY]: { code: 0, stdout: '{"version":"0.32.15"}' } });
+    const { run } = recorded({ [RELAY]: { code: 0, stdout: '{"version":"0.32.15"}\n200' } });
     const checks = runChecks(prod, run, fleetPeers(prod, ".", () => undefined));
     expect(checks.find((c) => c.name === "Worker gpu-02")).toEqual({ name: "Worker gpu-02", ok: true, detail: "Ollama 0.32.15 answers through the relay, from 10.20.0.12 over TLS with its credential" });
+  });
+
+  it("says why the relay gets no answer: not deployed with it yet (a warning), turned away, or the worker's Ollama down", () => {
+    const answer = (status: number) => fleetChecks(prod, fleetPeers(prod, ".", () => undefined), recorded({ ...open, [RELAY]: { code: 0, stdout: `\n${status}` } }).run)[0]!;
+    expect(answer(404)).toMatchObject({ ok: false, warn: true, detail: "the relay has no route to gpu-02 yet", fix: "run pulumi up on prod: it adds gpu-02 once gpu-02 has been deployed" });
+    expect(answer(403)).toMatchObject({ ok: false, detail: expect.stringContaining("gpu-02 turns the relay away (403)") });
+    expect(answer(403).warn).toBeUndefined();
+    expect(answer(403).fix).toBe("bindAddress (10.20.0.11) must be the address this host's connections to 10.20.0.12 leave from; check `ip route get 10.20.0.12`");
+    expect(answer(401).detail).toBe("gpu-02 refuses the relay's credential (401)");
+    expect(answer(503).detail).toContain("marked gpu-02's Ollama down");
   });
 
   it("before the first up with the worker: its entry point's ports reachable is enough", () => {
@@ -194,10 +206,12 @@ describe("doctor on a fleet", () => {
     expect(check).toMatchObject({ ok: false, detail: "10.20.0.12 is reachable, but its Ollama does not answer through the relay" });
   });
 
-  it("on a worker: checks the gateway's Loki site, where its logs go", () => {
+  it("on a worker: checks the gateway's Loki site, where its logs go, and only warns when it is closed (the worker deploys without it)", () => {
     const { run } = recorded({ [tcp("10.20.0.11", 3100)]: { code: 0, stdout: "" } });
     expect(fleetChecks(worker, fleetPeers(worker, ".", () => undefined), run)).toEqual([
       { name: "Gateway", ok: true, detail: "its Loki site (10.20.0.11:3100), where this worker's logs go: reachable from this host" },
     ]);
+    const [closed] = fleetChecks(worker, fleetPeers(worker, ".", () => undefined), recorded().run);
+    expect(closed).toMatchObject({ ok: false, warn: true, detail: "this host cannot reach 10.20.0.11 on 3100: its Loki site (10.20.0.11:3100), where this worker's logs go" });
   });
 });

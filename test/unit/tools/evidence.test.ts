@@ -204,7 +204,7 @@ describe("evidence on a fleet", () => {
       expect(e.sections.find((s) => s.id === "worker:gpu-03")).toMatchObject({ status: "FAIL", output: "HTTP 503" });
       // Right after the pings, and ticked in the PR body only when every worker passed.
       expect(e.sections.map((s) => s.id).slice(3, 5)).toEqual(["worker:gpu-02", "worker:gpu-03"]);
-      expect(renderPrBody(e, "en")).toContain("- [ ] Every fleet worker answers through the relay, with the routes' models.");
+      expect(renderPrBody(e, "en")).toContain("- [ ] Every fleet worker answers through the relay, with the models it announces.");
       const one = await evidenceFrom(server, { workers: [{ host: "gpu-02", ollama: `${at}/gpu-02/ollama`, models: ["qwen2.5-coder:32b"] }] });
       expect(renderPrBody(one, "en")).toContain("- [x] Every fleet worker answers through the relay");
       expect(renderPrBody(await evidenceFrom(server), "en")).not.toContain("fleet worker");
