@@ -15,30 +15,29 @@ import { Qdrant } from "../components/qdrant.js";
 import { isLoopback, isWildcard } from "../config/validateNetwork.js";
 import { CADDY } from "../services/caddy.js";
 import { hostLocalUrl } from "../services/exposure.js";
-import { filesOf, generatedFiles } from "../services/files.js";
+import { generatedFiles } from "../services/files.js";
 import { FLEET, gatewayAnnouncement, relayUrl } from "../services/fleet.js";
 import { gatewayWorkers } from "../services/litellm.js";
 import { LOKI } from "../services/loki.js";
 import { containerName, type ServiceName } from "../services/names.js";
-import type { StackBase } from "./base.js";
+import { serviceArgs, type StackBase } from "./base.js";
 import { hostAgents, hostOutputs } from "./hostAgents.js";
 
 export function gatewayStack(base: StackBase): Record<string, unknown> {
   const { config, secrets, localStateDir, ctx, hostPlan, exposure, fleet } = base;
-  const { images: image, memoryLimitsMb: memory } = config;
   // Every generated file, rendered once: each component uploads its share, `npm run render` writes
   // the same list, and the backups copy them back out of the running containers.
   // LiteLLM's workers follow the host's cores unless set (gateway.workers).
   const workers = gatewayWorkers(config, hostPlan.cores);
   const generated = generatedFiles(config, { workers, fleet: fleet.view });
-  const share = (service: ServiceName) => filesOf(generated, service);
+  const args = serviceArgs(base, generated);
 
-  const ollama = new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
+  const ollama = new Ollama("ollama", { ...args("ollama"), settings: config.ollama });
 
   // The response cache, with cache.enabled: Valkey, and the exporter Prometheus scrapes it through.
-  const valkey = config.cache.enabled ? new Valkey("valkey", { ctx, image: image.valkey, memoryMb: memory.valkey, files: share("valkey") }) : undefined;
+  const valkey = config.cache.enabled ? new Valkey("valkey", args("valkey")) : undefined;
   if (valkey) {
-    new RedisExporter("redis-exporter", { ctx, image: image["redis-exporter"], memoryMb: memory["redis-exporter"], files: share("redis-exporter"), password: valkey.password, dependsOn: [valkey] });
+    new RedisExporter("redis-exporter", { ...args("redis-exporter"), password: valkey.password, dependsOn: [valkey] });
   }
 
   // LiteLLM insists on the sk- prefix for master keys; no special characters, as the key travels in env and headers.
@@ -46,10 +45,7 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
   const masterKeyValue = pulumi.secret(pulumi.interpolate`sk-${masterKeyPassword.result}`);
 
   const gateway = new Gateway("gateway", {
-    ctx,
-    image: image.litellm,
-    memoryMb: memory.litellm,
-    files: share("litellm"),
+    ...args("litellm"),
     routes: config.routes,
     ollamaUrl: ollama.internalUrl,
     masterKey: masterKeyValue,
@@ -61,10 +57,7 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
 
   // The gateway's published port: Caddy in front of LiteLLM, so a LiteLLM config change drops no request.
   const entryPoint = new EntryPoint("entry-point", {
-    ctx,
-    image: image.caddy,
-    memoryMb: memory.caddy,
-    files: share("caddy"),
+    ...args("caddy"),
     tls: config.tls,
     basicAuth: exposure.sites.some((s) => s.basicAuth),
     ...(secrets.tlsPrivateKey ? { tlsPrivateKey: secrets.tlsPrivateKey } : {}),
@@ -74,30 +67,24 @@ export function gatewayStack(base: StackBase): Record<string, unknown> {
       : {}),
   });
 
-  const qdrant = new Qdrant("qdrant", { ctx, image: image.qdrant, memoryMb: memory.qdrant, files: share("qdrant") });
+  const qdrant = new Qdrant("qdrant", args("qdrant"));
 
   const prometheus = new Prometheus("prometheus", {
-    ctx,
+    ...args("prometheus"),
     settings: config.prometheus,
-    files: share("prometheus"),
-    image: image.prometheus,
-    memoryMb: memory.prometheus,
     litellmKey: masterKeyValue,
     qdrantKey: qdrant.readOnlyKey,
   });
   const backups = backupLayout(config.dataRoot);
   // Where the alerts go: Prometheus sends them to Alertmanager, which sends them to the configured receivers.
   new Alertmanager("alertmanager", {
-    ctx,
-    image: image.alertmanager,
-    memoryMb: memory.alertmanager,
-    files: share("alertmanager"),
+    ...args("alertmanager"),
     ...(secrets.alertSlackWebhookUrl ? { slackWebhookUrl: secrets.alertSlackWebhookUrl } : {}),
     ...(secrets.alertSmtpPassword ? { smtpPassword: secrets.alertSmtpPassword } : {}),
   });
-  const loki = new Loki("loki", { ctx, image: image.loki, memoryMb: memory.loki, files: share("loki") });
-  hostAgents(base, { share, ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}), shipperDependsOn: [loki] });
-  const grafana = new Grafana("grafana", { ctx, image: image.grafana, memoryMb: memory.grafana, files: share("grafana"), dependsOn: [prometheus, loki] });
+  const loki = new Loki("loki", args("loki"));
+  hostAgents(base, { args, ...(config.backup.enabled ? { textfileDir: backups.textfileDir } : {}), shipperDependsOn: [loki] });
+  const grafana = new Grafana("grafana", { ...args("grafana"), dependsOn: [prometheus, loki] });
 
   /** The name of a service's running container: LiteLLM's carries its config version. */
   const runningName = (service: ServiceName) => (service === "litellm" ? gateway.containerName : containerName(config.stack, service));

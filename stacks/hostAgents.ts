@@ -7,13 +7,13 @@ import { LogShipper } from "../components/logShipper.js";
 import { enabledServices } from "../config/services.js";
 import { formatGap, relevantGaps } from "../host/probe.js";
 import { DOCKER_API_CLIENTS } from "../services/dockerProxy.js";
-import type { GeneratedFile } from "../services/files.js";
+import type { ServiceArgs } from "../components/serviceComponent.js";
 import type { ServiceName } from "../services/names.js";
 import type { StackBase } from "./base.js";
 
 export interface HostAgentOptions {
-  /** The service's share of the generated files. */
-  readonly share: (service: ServiceName) => GeneratedFile[];
+  /** Each service's component arguments (stacks/base.ts serviceArgs). */
+  readonly args: (service: ServiceName) => ServiceArgs;
   /** node-exporter's textfile folder (the backups' metrics), when the stack has backups. */
   readonly textfileDir?: string;
   /** What the log shipper waits for besides the socket proxy (the local Loki on a gateway). */
@@ -28,10 +28,7 @@ export function hostAgents(base: StackBase, o: HostAgentOptions): void {
   const on = new Set(enabledServices(config));
   // The one container with the Docker socket: the log shipper and cAdvisor read the API through it.
   const dockerProxy = new DockerProxy("docker-proxy", {
-    ctx,
-    image: image["docker-proxy"],
-    memoryMb: memory["docker-proxy"],
-    files: o.share("docker-proxy"),
+    ...o.args("docker-proxy"),
     clients: DOCKER_API_CLIENTS.filter((s) => on.has(s)),
     ...(hostPlan.socketGroup !== undefined ? { socketGroup: hostPlan.socketGroup } : {}),
   });
@@ -46,11 +43,8 @@ export function hostAgents(base: StackBase, o: HostAgentOptions): void {
     dependsOn: [dockerProxy],
   });
   new LogShipper("log-shipper", {
-    ctx,
+    ...o.args(config.logShipper),
     shipper: config.logShipper,
-    image: image[config.logShipper],
-    memoryMb: memory[config.logShipper],
-    files: o.share(config.logShipper),
     ...(o.pushPassword ? { pushPassword: o.pushPassword } : {}),
     dependsOn: [...(o.shipperDependsOn ?? []), dockerProxy],
   });

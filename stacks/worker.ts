@@ -7,33 +7,28 @@ import { EntryPoint } from "../components/entryPoint.js";
 import { Ollama } from "../components/ollama.js";
 import { enabledServices } from "../config/services.js";
 import { CADDY } from "../services/caddy.js";
-import { filesOf, generatedFiles } from "../services/files.js";
+import { generatedFiles } from "../services/files.js";
 import { FLEET, workerAnnouncement, type WorkerExporter } from "../services/fleet.js";
-import type { ServiceName } from "../services/names.js";
-import type { StackBase } from "./base.js";
+import { serviceArgs, type StackBase } from "./base.js";
 import { hostAgents, hostOutputs } from "./hostAgents.js";
 
 export function workerStack(base: StackBase): Record<string, unknown> {
-  const { config, secrets, ctx, exposure, fleet } = base;
-  const { images: image, memoryLimitsMb: memory } = config;
+  const { config, secrets, exposure, fleet } = base;
   const generated = generatedFiles(config, { fleet: fleet.view });
-  const share = (service: ServiceName) => filesOf(generated, service);
+  const args = serviceArgs(base, generated);
   const on = new Set(enabledServices(config));
 
-  new Ollama("ollama", { ctx, settings: config.ollama, image: image.ollama, memoryMb: memory.ollama, files: share("ollama") });
+  new Ollama("ollama", { ...args("ollama"), settings: config.ollama });
   // Every site has basic auth: its password is the credential the gateway's relay sends.
   const entryPoint = new EntryPoint("entry-point", {
-    ctx,
-    image: image.caddy,
-    memoryMb: memory.caddy,
-    files: share("caddy"),
+    ...args("caddy"),
     tls: config.tls,
     basicAuth: true,
     ...(secrets.tlsPrivateKey ? { tlsPrivateKey: secrets.tlsPrivateKey } : {}),
   });
   // Its own credential for the gateway's Loki: the gateway checks it against the hash this stack publishes.
   const logPush = new random.RandomPassword("log-push-password", { length: 32, special: false });
-  hostAgents(base, { share, pushPassword: pulumi.secret(logPush.result) });
+  hostAgents(base, { args, pushPassword: pulumi.secret(logPush.result) });
 
   const exporters = (["node-exporter", "cadvisor", "dcgm-exporter"] as const).filter((s): s is WorkerExporter => on.has(s));
   return {
